@@ -1,0 +1,99 @@
+import Fastify, { type FastifyError } from 'fastify';
+import { CaError } from './core/errors.js';
+import type { Deps } from './deps.js';
+import { Dispatcher } from './http/dispatch.js';
+import { listMarkerHeader } from './http/list-verb.js';
+import { renderError, renderReply } from './http/render.js';
+import { Router } from './http/route.js';
+import { buildRouteTables } from './http/routes/index.js';
+import { createListenerServer } from './http/server-factory.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tokenAccessor: string | null;
+  }
+}
+
+// LIST arrives as GET plus a marker header (see http/list-verb.ts).
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The HTTP application: no env reads, no listening, no storage opened here. */
+export function buildApp(deps: Deps) {
+  const tables = buildRouteTables(deps);
+  const dispatcher = new Dispatcher({
+    system: deps.services.system,
+    mounts: deps.services.mounts,
+    tokens: deps.services.tokens,
+    systemRouter: new Router(tables.system),
+    engines: new Map([...tables.engines].map(([type, routes]) => [type, new Router(routes)])),
+  });
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    exposeHeadRoutes: false,
+    bodyLimit: deps.config.listener.maxRequestSize,
+    genReqId: () => deps.random.uuid(),
+    serverFactory: (handler) => createListenerServer(deps.config.listener, handler),
+  });
+  app.decorateRequest('tokenAccessor', null);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.route({
+    method: methods,
+    url: '/v1/*',
+    handler: async (request, reply) => {
+      const url = request.raw.url ?? '';
+      const queryAt = url.indexOf('?');
+      const isList = request.method === 'GET' && request.headers[listMarkerHeader] !== undefined;
+      const result = await dispatcher.dispatch({
+        method: isList ? 'LIST' : request.method,
+        rawPath: (queryAt < 0 ? url : url.slice(0, queryAt)).replace(/^\/v1\//, ''),
+        query: queryAt < 0 ? '' : url.slice(queryAt + 1),
+        headers: request.headers,
+        body: Buffer.isBuffer(request.body) ? request.body : null,
+        requestId: request.id,
+      });
+      request.tokenAccessor = result.accessor;
+      return renderReply(reply, result.reply, request.id);
+    },
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const underApi = (request.raw.url ?? '').startsWith('/v1/');
+    return renderError(reply, underApi ? new CaError('unsupported_operation', 'unsupported operation') : new CaError('not_found', ''));
+  });
+
+  app.setErrorHandler((error: FastifyError | CaError, request, reply) => {
+    if (error instanceof CaError) {
+      if (error.status >= 500) request.log.error({ err: error.cause ?? error }, 'request failed');
+      return renderError(reply, error);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return renderError(reply, new CaError('payload_too_large', 'http: request body too large'));
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).type('application/json').send(`${JSON.stringify({ errors: [error.message] })}\n`);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return renderError(reply, new CaError('internal', 'internal error'));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const url = request.raw.url ?? '';
+    const queryAt = url.indexOf('?');
+    request.log.info(
+      {
+        method: request.headers[listMarkerHeader] !== undefined && request.method === 'GET' ? 'LIST' : request.method,
+        path: queryAt < 0 ? url : url.slice(0, queryAt),
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        accessor: request.tokenAccessor,
+      },
+      'request',
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,71 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { Keyring } from './core/keyring.js';
+import { cryptoRandom, type Random } from './core/random.js';
+import { MountService } from './services/mount-service.js';
+import { SystemService } from './services/system-service.js';
+import { TokenService } from './services/token-service.js';
+import { openSqliteStore } from './storage/sqlite/store.js';
+import type { MountKind, Store } from './storage/types.js';
+
+export interface Services {
+  system: SystemService;
+  mounts: MountService;
+  tokens: TokenService;
+}
+
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  store: Store;
+  keyring: Keyring;
+  services: Services;
+}
+
+export interface DepsOptions {
+  kek: Buffer;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+/** Mount types this build can serve, by mount kind. */
+export const engineTypes: Record<MountKind, ReadonlySet<string>> = {
+  secret: new Set(['pki']),
+  auth: new Set(),
+};
+
+/** Fields whose values must never reach a log line, wherever they appear. */
+export const redactedLogPaths = ['*.token', '*.client_token', '*.private_key', '*.csr', 'headers["x-vault-token"]', 'headers.authorization'];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: redactedLogPaths, censor: '[redacted]' } });
+}
+
+/** The composition root: the one place that picks a storage backend and wires services. */
+export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const keyring = new Keyring(options.kek, random);
+  const store = openSqliteStore({ path: config.storagePath, nowMs: clock.nowMs() });
+  const tokens = new TokenService(store, keyring, clock, random, { defaultTtl: config.defaultLeaseTtl, maxTtl: config.maxLeaseTtl });
+  const mounts = new MountService(
+    store,
+    clock,
+    random,
+    { defaultLeaseTtl: config.defaultLeaseTtl, maxLeaseTtl: config.maxLeaseTtl },
+    (kind) => engineTypes[kind],
+  );
+  const system = new SystemService(store, keyring, clock, random, tokens, config.clusterName);
+  try {
+    await system.checkKeyEncryptionKey();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens } };
+}

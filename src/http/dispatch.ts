@@ -1,0 +1,185 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isAllowed } from '../auth/default-policy.js';
+import { badRequest, CaError, notFound, permissionDenied } from '../core/errors.js';
+import type { MountService } from '../services/mount-service.js';
+import type { SystemService } from '../services/system-service.js';
+import type { Caller, TokenService } from '../services/token-service.js';
+import type { MountRecord } from '../storage/types.js';
+import { decodeBody, decodeForm } from './body.js';
+import { decodeFields } from './fields.js';
+import { type Reply, respond } from './reply.js';
+import { capabilityOf, type Operation, type RouteMatch, Router } from './route.js';
+
+export interface LogicalRequest {
+  method: string;
+  /** Path after /v1/, still percent-encoded. */
+  rawPath: string;
+  query: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer | null;
+  requestId: string;
+}
+
+export interface DispatchResult {
+  reply: Reply;
+  /** Accessor of the token that made the request, for the request log. */
+  accessor: string | null;
+}
+
+export interface DispatcherDeps {
+  system: SystemService;
+  mounts: MountService;
+  tokens: TokenService;
+  systemRouter: Router;
+  /** Route tables of secret-engine types, by mount type. */
+  engines: ReadonlyMap<string, Router>;
+}
+
+/** Paths that answer before initialization. */
+const beforeInitPaths = new Set(['sys/init', 'sys/health', 'sys/seal-status', 'sys/internal/specs/openapi']);
+
+export function operationFor(method: string, query: URLSearchParams): Operation {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return isListQuery(query) ? 'list' : 'read';
+    case 'LIST':
+      return 'list';
+    case 'POST':
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      throw new CaError('unsupported_operation', 'unsupported operation');
+  }
+}
+
+function isListQuery(query: URLSearchParams): boolean {
+  const value = query.get('list');
+  return value !== null && ['1', 't', 'true'].includes(value.toLowerCase());
+}
+
+/** Decodes each segment; a segment that decodes to a slash, dot-segment or NUL is refused. */
+export function decodeLogicalPath(rawPath: string): string {
+  const segments = rawPath.split('/');
+  const decoded = segments.map((segment, index) => {
+    let value: string;
+    try {
+      value = decodeURIComponent(segment);
+    } catch {
+      throw badRequest('invalid path: bad percent-encoding');
+    }
+    if (value.includes('/') || value.includes('\0')) throw badRequest('invalid path: encoded slash or NUL');
+    if (value === '..' || value === '.' || (value === '' && index > 0 && index < segments.length - 1)) {
+      throw badRequest('invalid path: empty or dot segment');
+    }
+    return value;
+  });
+  return decoded.join('/');
+}
+
+export function clientTokenOf(headers: IncomingHttpHeaders): string | null {
+  const vaultToken = headers['x-vault-token'];
+  if (typeof vaultToken === 'string' && vaultToken !== '') return vaultToken;
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string' && /^bearer /i.test(authorization)) {
+    const token = authorization.slice(7).trim();
+    if (token !== '') return token;
+  }
+  return null;
+}
+
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async dispatch(request: LogicalRequest): Promise<DispatchResult> {
+    const query = new URLSearchParams(request.query);
+    const operation = operationFor(request.method, query);
+    const path = decodeLogicalPath(request.rawPath).replace(/\/+$/, '');
+
+    if (!beforeInitPaths.has(path) && !(await this.deps.system.initState())) {
+      throw new CaError('not_initialized', 'Vault is not initialized');
+    }
+
+    const { match, mount } = await this.route(path);
+    const handler = match.def.operations[operation];
+    if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
+
+    let caller: Caller | null = null;
+    if (!match.def.unauthenticated?.includes(operation)) {
+      caller = await this.authorize(request.headers, operation === 'list' ? `${path}/` : path, operation);
+    }
+
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (operation === 'patch' && !contentType.startsWith('application/merge-patch+json')) {
+      throw new CaError('unsupported_media_type', 'PATCH requires the application/merge-patch+json content type');
+    }
+    const rawData = this.inputData(operation, query, request.body, contentType, match.def.rawBody === true);
+    const { values, provided, unknown } = decodeFields(match.def.fields, rawData, match.params);
+    const reply = await handler({
+      operation,
+      path,
+      params: match.params,
+      data: values,
+      provided: (name) => provided.has(name),
+      rawData,
+      rawBody: request.body,
+      contentType,
+      headers: request.headers,
+      caller,
+      mount,
+      requestId: request.requestId,
+    });
+    return { reply: withUnknownFieldWarning(reply, unknown), accessor: caller?.record.accessor ?? null };
+  }
+
+  private async route(path: string): Promise<{ match: RouteMatch; mount: MountRecord | null }> {
+    if (path.startsWith('sys/') || path.startsWith('auth/token/') || path === 'sys' || path === 'auth/token') {
+      const match = this.deps.systemRouter.match(path);
+      if (!match) throw notFound(path.startsWith('sys/') ? `no handler for route "${path}". route entry not found.` : 'unsupported path');
+      return { match, mount: null };
+    }
+    const resolved = await this.deps.mounts.resolve('secret', path);
+    if (!resolved) throw notFound(`no handler for route "${path}". route entry not found.`);
+    const router = this.deps.engines.get(resolved.mount.type);
+    const match = router?.match(resolved.rest) ?? null;
+    if (!match) throw notFound('unsupported path');
+    return { match, mount: resolved.mount };
+  }
+
+  private async authorize(headers: IncomingHttpHeaders, aclPath: string, operation: Operation): Promise<Caller> {
+    const token = clientTokenOf(headers);
+    if (!token) throw permissionDenied();
+    const record = await this.deps.tokens.authenticate(token);
+    if (!record) throw permissionDenied();
+    if (!isAllowed(record.policies, aclPath, capabilityOf[operation])) throw permissionDenied();
+    if (!(await this.deps.tokens.consumeUse(record))) throw permissionDenied();
+    return { token, record };
+  }
+
+  private inputData(
+    operation: Operation,
+    query: URLSearchParams,
+    body: Buffer | null,
+    contentType: string,
+    rawBody: boolean,
+  ): Record<string, unknown> {
+    if (operation === 'read' || operation === 'list' || operation === 'delete') {
+      const fromQuery = decodeForm(query.toString());
+      delete fromQuery.list;
+      return fromQuery;
+    }
+    if (rawBody && !contentType.startsWith('application/json')) return {};
+    return decodeBody(body, contentType);
+  }
+}
+
+function withUnknownFieldWarning(reply: Reply, unknown: string[]): Reply {
+  if (unknown.length === 0 || reply.type === 'raw') return reply;
+  const warning = `Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`;
+  if (reply.type === 'no_content') return respond(null, { warnings: [warning] });
+  return { ...reply, warnings: [...reply.warnings, warning] };
+}

@@ -1,0 +1,150 @@
+import { badRequest } from '../../core/errors.js';
+import { parseDurationSeconds } from '../../core/duration.js';
+import type { MountService } from '../../services/mount-service.js';
+import type { MountRecord } from '../../storage/types.js';
+import { noContent, respond } from '../reply.js';
+import { defineRoute, type RouteDef } from '../route.js';
+
+const mountView = (mount: MountRecord) => ({
+  accessor: mount.accessor,
+  config: {
+    default_lease_ttl: mount.config.defaultLeaseTtl,
+    max_lease_ttl: mount.config.maxLeaseTtl,
+    force_no_cache: mount.config.forceNoCache,
+  },
+  description: mount.description,
+  external_entropy_access: false,
+  local: mount.local,
+  options: Object.keys(mount.options).length > 0 ? mount.options : null,
+  plugin_version: '',
+  running_plugin_version: '',
+  running_sha256: '',
+  seal_wrap: mount.sealWrap,
+  type: mount.type,
+  uuid: mount.uuid,
+});
+
+const systemMountView = {
+  accessor: 'system_00000000',
+  config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false },
+  description: 'system endpoints used for control, policy and debugging',
+  external_entropy_access: false,
+  local: false,
+  options: null,
+  plugin_version: '',
+  running_plugin_version: '',
+  running_sha256: '',
+  seal_wrap: true,
+  type: 'system',
+  uuid: '00000000-0000-0000-0000-000000000000',
+};
+
+/** Vault's tune accepts "" (unchanged), "system" (back to the system default), seconds or a duration. */
+function tuneTtl(value: unknown): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'system') return 0;
+  try {
+    return parseDurationSeconds(value);
+  } catch (error) {
+    throw badRequest(`invalid lease TTL: ${(error as Error).message}`);
+  }
+}
+
+export function sysMountsRoutes(mounts: MountService): RouteDef[] {
+  return [
+    defineRoute({
+      pattern: 'sys/mounts',
+      summary: 'List the mounted secrets engines.',
+      fields: {},
+      operations: {
+        read: async () => {
+          const data: Record<string, unknown> = { 'sys/': systemMountView };
+          for (const mount of await mounts.list('secret')) data[mount.path] = mountView(mount);
+          return respond(data, { dataAtTopLevel: true });
+        },
+      },
+    }),
+    defineRoute({
+      pattern: 'sys/mounts/*path/tune',
+      summary: 'Read or tune a mount\'s lease TTLs and description.',
+      fields: {
+        path: { type: 'string', description: 'The mount path.' },
+        default_lease_ttl: { type: 'string', description: 'Default lease TTL: seconds, a duration such as "72h", or "system".' },
+        max_lease_ttl: { type: 'string', description: 'Maximum lease TTL: seconds, a duration such as "87600h", or "system".' },
+        description: { type: 'string', description: 'A new description.' },
+        audit_non_hmac_request_keys: { type: 'comma_string_slice', description: 'Accepted; audit devices arrive later.' },
+        audit_non_hmac_response_keys: { type: 'comma_string_slice', description: 'Accepted; audit devices arrive later.' },
+        listing_visibility: { type: 'string', description: 'Accepted for compatibility.' },
+        passthrough_request_headers: { type: 'comma_string_slice', description: 'Accepted for compatibility.' },
+        allowed_response_headers: { type: 'comma_string_slice', description: 'Accepted for compatibility.' },
+        options: { type: 'map', description: 'Accepted for compatibility.' },
+      },
+      operations: {
+        read: async ({ params }) => {
+          const mount = await mounts.get('secret', params.path!);
+          if (!mount) throw badRequest(`cannot fetch sysview for path "${params.path}/"`);
+          const ttls = mounts.effectiveTtls(mount);
+          return respond(
+            {
+              default_lease_ttl: ttls.defaultLeaseTtl,
+              max_lease_ttl: ttls.maxLeaseTtl,
+              force_no_cache: mount.config.forceNoCache,
+              description: mount.description,
+              options: Object.keys(mount.options).length > 0 ? mount.options : null,
+            },
+            { dataAtTopLevel: true },
+          );
+        },
+        update: async ({ params, rawData, data, provided }) => {
+          await mounts.tune('secret', params.path!, {
+            defaultLeaseTtl: tuneTtl(rawData.default_lease_ttl),
+            maxLeaseTtl: tuneTtl(rawData.max_lease_ttl),
+            description: provided('description') ? data.description : undefined,
+          });
+          return noContent();
+        },
+      },
+    }),
+    defineRoute({
+      pattern: 'sys/mounts/*path',
+      summary: 'Enable (POST), read (GET) or disable (DELETE) a secrets engine at a path.',
+      fields: {
+        path: { type: 'string', description: 'Where to mount, e.g. pki, pki_int or team-a/pki.' },
+        type: { type: 'string', description: 'The engine type: pki.' },
+        description: { type: 'string', description: 'Human-readable description.' },
+        config: { type: 'object', description: 'default_lease_ttl and max_lease_ttl as seconds or durations.' },
+        options: { type: 'map', description: 'Engine options.' },
+        local: { type: 'bool', description: 'Accepted for compatibility.' },
+        seal_wrap: { type: 'bool', description: 'Accepted for compatibility.' },
+        external_entropy_access: { type: 'bool', description: 'Accepted for compatibility.' },
+        plugin_name: { type: 'string', description: 'Older name of type.' },
+        plugin_version: { type: 'string', description: 'Accepted for compatibility.' },
+      },
+      operations: {
+        read: async ({ params }) => {
+          const mount = await mounts.get('secret', params.path!);
+          if (!mount) throw badRequest(`no matching mount at "${params.path}/"`);
+          return respond(mountView(mount), { dataAtTopLevel: true });
+        },
+        update: async ({ params, data }) => {
+          const type = data.type || data.plugin_name;
+          if (type === '') throw badRequest('missing required field "type"');
+          await mounts.enable('secret', params.path!, {
+            type,
+            description: data.description,
+            defaultLeaseTtl: tuneTtl(data.config.default_lease_ttl) ?? 0,
+            maxLeaseTtl: tuneTtl(data.config.max_lease_ttl) ?? 0,
+            options: data.options,
+            local: data.local,
+            sealWrap: data.seal_wrap,
+          });
+          return noContent();
+        },
+        delete: async ({ params }) => {
+          await mounts.disable('secret', params.path!);
+          return noContent();
+        },
+      },
+    }),
+  ];
+}

@@ -1,0 +1,14 @@
+import Database from 'better-sqlite3';
+
+/** WAL for concurrent readers, a busy timeout so a second process waits instead of failing. */
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = FULL');
+  return db;
+}
+
+export const toBool = (value: unknown): boolean => value === 1 || value === 1n;
+export const fromBool = (value: boolean): number => (value ? 1 : 0);

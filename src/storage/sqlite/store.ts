@@ -1,0 +1,30 @@
+import type { Store } from '../types.js';
+import { openDatabase } from './db.js';
+import { migrate, readMigrations } from './migrate.js';
+import { createMountStore } from './mount-store.js';
+import { createSystemStore } from './system-store.js';
+import { createTokenStore } from './token-store.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  nowMs: number;
+  migrationsDir?: string;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openDatabase(options.path);
+  try {
+    migrate(db, readMigrations(options.migrationsDir), options.nowMs);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return {
+    system: createSystemStore(db),
+    mounts: createMountStore(db),
+    tokens: createTokenStore(db),
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, LogController } from 'fastify';
 import { CaError } from './core/errors.js';
 import type { Deps } from './deps.js';
 import { Dispatcher } from './http/dispatch.js';
@@ -30,11 +30,14 @@ export function buildApp(deps: Deps) {
 
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Our own onResponse hook writes the one request line (with the token accessor).
+    logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     bodyLimit: deps.config.listener.maxRequestSize,
     genReqId: () => deps.random.uuid(),
     serverFactory: (handler) => createListenerServer(deps.config.listener, handler),
+    // Errors Fastify meets before routing (an undecodable URL) get Vault's envelope too.
+    frameworkErrors: (error, _request, reply) => renderError(reply, new CaError('bad_request', `invalid path: ${error.message}`)),
   });
   app.decorateRequest('tokenAccessor', null);
   app.removeAllContentTypeParsers();
@@ -74,7 +77,7 @@ export function buildApp(deps: Deps) {
       return renderError(reply, new CaError('payload_too_large', 'http: request body too large'));
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).type('application/json').send(`${JSON.stringify({ errors: [error.message] })}\n`);
+      return renderError(reply, new CaError(error.statusCode === 415 ? 'unsupported_media_type' : 'bad_request', error.message));
     }
     request.log.error({ err: error }, 'request failed');
     return renderError(reply, new CaError('internal', 'internal error'));

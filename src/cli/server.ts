@@ -91,7 +91,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   const apiAddr = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  deps.logger.info({ address: apiAddr, startup_ms: Math.round(performance.now() - started) }, 'mintca server started');
+  deps.logger.info({ address: apiAddr, storage: config.storagePath, startup_ms: Math.round(performance.now() - started) }, 'mintca server started');
   if (rootToken !== null) process.stdout.write(devBanner(apiAddr, rootToken));
 
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import type { Store } from '../types.js';
 import { openDatabase } from './db.js';
 import { migrate, readMigrations } from './migrate.js';
 import { createMountStore } from './mount-store.js';
+import { createPkiStore } from './pki-store.js';
 import { createSystemStore } from './system-store.js';
 import { createTokenStore } from './token-store.js';
 
@@ -23,6 +24,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     system: createSystemStore(db),
     mounts: createMountStore(db),
     tokens: createTokenStore(db),
+    pki: createPkiStore(db),
     async close() {
       db.close();
     },

@@ -1,0 +1,23 @@
+import type Database from 'better-sqlite3';
+import type { PkiStore } from '../types.js';
+import { createPkiCertStore } from './pki-cert-store.js';
+import { createPkiChangeStore } from './pki-change.js';
+import { createPkiConfigTable } from './pki-config.js';
+import { createPkiDocumentStore } from './pki-document-store.js';
+import { createPkiIssuerStore } from './pki-issuer-store.js';
+import { createPkiKeyStore } from './pki-key-store.js';
+
+/**
+ * The PKI engine's storage over SQLite (migrations/sqlite/0002_pki.sql), one file per group of
+ * methods. They share the config table, which also holds the default issuer and default key.
+ */
+export function createPkiStore(db: Database.Database): PkiStore {
+  const config = createPkiConfigTable(db);
+  return {
+    ...createPkiKeyStore(db, config),
+    ...createPkiIssuerStore(db, config),
+    ...createPkiChangeStore(db, config),
+    ...createPkiDocumentStore(db, config),
+    ...createPkiCertStore(db),
+  };
+}

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './core/clock.js';
 import { Keyring } from './core/keyring.js';
 import { cryptoRandom, type Random } from './core/random.js';
 import { MountService } from './services/mount-service.js';
+import { createPkiServices, type PkiServices } from './services/pki/pki-services.js';
 import { SystemService } from './services/system-service.js';
 import { TokenService } from './services/token-service.js';
 import { openSqliteStore } from './storage/sqlite/store.js';
@@ -13,6 +14,7 @@ export interface Services {
   system: SystemService;
   mounts: MountService;
   tokens: TokenService;
+  pki: PkiServices;
 }
 
 export interface Deps {
@@ -67,5 +69,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await store.close();
     throw error;
   }
-  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens } };
+  const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts });
+  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, pki } };
 }

@@ -3,6 +3,7 @@ import { buildOpenApi, type RouteGroup } from '../openapi.js';
 import { rawJson } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { authTokenRoutes } from './auth-token.js';
+import { pkiRoutes } from './pki/index.js';
 import { sysMountsRoutes } from './sys-mounts.js';
 import { sysStatusRoutes } from './sys-status.js';
 
@@ -37,7 +38,7 @@ export function buildRouteTables(deps: Deps): RouteTables {
       ...sysMountsRoutes(services.mounts),
       ...authTokenRoutes(services.tokens),
     ],
-    engines: new Map([['pki', []]]),
+    engines: new Map([['pki', pkiRoutes(services.pki)]]),
   };
   let document: unknown = null;
   tables.system.push(openApiRoute(() => (document ??= buildOpenApi(openApiGroups(tables)))));

@@ -1,0 +1,109 @@
+/**
+ * THE signer. Every certificate the engine produces (leaf, root, intermediate, cross-signed)
+ * is encoded here from a fully resolved CertificateTemplate; nothing else builds
+ * certificates. It decides nothing about policy: it encodes what it is given, refusing only
+ * values that cannot be encoded as a conforming RFC 5280 certificate.
+ */
+import type { KeyObject } from 'node:crypto';
+import { badRequest } from '../core/errors.js';
+import * as der from './der.js';
+import * as ext from './extensions.js';
+import { encodeName } from './name.js';
+import { signatureAlgorithmFor, type SignatureAlgorithm } from './signature.js';
+import { keyIdentifierOf, publicKeyInfoOf } from './spki.js';
+import type { CertificateTemplate, SigningIssuer } from './types.js';
+
+/** An issuer with its per-issuer work done once: algorithm, issuer Name, AKID extension. */
+export interface CertificateSigner {
+  readonly signatureAlgorithm: SignatureAlgorithm;
+  sign(template: CertificateTemplate): Buffer;
+}
+
+// [0] EXPLICIT INTEGER 2 (v3)
+const versionV3 = der.toBuffer(der.explicit(0, der.integer(2)));
+
+/** RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets. */
+function encodeSerial(serial: Buffer): Buffer {
+  const encoded = der.integer(serial);
+  const content = encoded.subarray(2);
+  if (content.length === 1 && content[0] === 0) throw badRequest('certificate serial number must be positive');
+  if (encoded[1]! > 20) throw badRequest('certificate serial number is longer than 20 octets');
+  return encoded;
+}
+
+function encodeValidity(notBeforeMs: number, notAfterMs: number): der.Der {
+  if (!Number.isFinite(notBeforeMs) || !Number.isFinite(notAfterMs)) throw badRequest('certificate validity is not a finite time');
+  if (Math.floor(notAfterMs / 1000) < Math.floor(notBeforeMs / 1000)) {
+    throw badRequest('certificate notAfter is before its notBefore');
+  }
+  return der.sequence([der.time(notBeforeMs), der.time(notAfterMs)]);
+}
+
+export function createSigner(issuer: SigningIssuer): CertificateSigner {
+  const signatureAlgorithm = signatureAlgorithmFor(issuer.privateKey, {
+    signatureBits: issuer.signatureBits,
+    usePss: issuer.usePss,
+  });
+  const algorithmId = signatureAlgorithm.algorithmIdentifier;
+  const issuerName = issuer.subjectDer;
+  const authorityKeyId = issuer.subjectKeyId.length > 0 ? der.toBuffer(ext.authorityKeyIdentifier(issuer.subjectKeyId)) : null;
+
+  function sign(t: CertificateTemplate): Buffer {
+    const keyInfo = publicKeyInfoOf(t.publicKey);
+    const subjectKeyId = t.subjectKeyId && t.subjectKeyId.length > 0 ? t.subjectKeyId : keyIdentifierOf(keyInfo);
+    const isCa = t.isCa;
+
+    // Fixed order, one of each: the template has no way to ask for duplicates.
+    const extensions: (der.Der | null)[] = [
+      ext.subjectKeyIdentifier(subjectKeyId),
+      authorityKeyId,
+      isCa || t.basicConstraintsOnLeaf ? ext.basicConstraints(isCa, isCa ? t.maxPathLength : -1) : null,
+      ext.keyUsage(t.keyUsage),
+      ext.extKeyUsage(t.extKeyUsageOids),
+      ext.subjectAltName(t.sans, t.subject.length === 0),
+      ext.nameConstraints(t.nameConstraints),
+      ext.certificatePolicies(t.policyOids),
+      ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates),
+      ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints),
+    ];
+
+    const tbs = der.toBuffer(
+      der.sequence([
+        versionV3,
+        encodeSerial(t.serial),
+        algorithmId,
+        issuerName,
+        encodeValidity(t.notBeforeMs, t.notAfterMs),
+        encodeName(t.subject),
+        keyInfo.spki,
+        der.explicit(3, der.sequence(extensions.filter((e): e is der.Der => e !== null))),
+      ]),
+    );
+    const signature = signatureAlgorithm.sign(tbs);
+    return der.toBuffer(der.sequence([tbs, algorithmId, der.bitString(signature)]));
+  }
+
+  return { signatureAlgorithm, sign };
+}
+
+/**
+ * The issuer side of a self-signed root: its own subject Name (encoded exactly as the
+ * certificate's subject will be) and its own key identifier as the AKID.
+ */
+export function selfSigningIssuer(
+  template: CertificateTemplate,
+  privateKey: KeyObject,
+  options: { signatureBits: number; usePss: boolean },
+): SigningIssuer {
+  return {
+    subjectDer: der.toBuffer(encodeName(template.subject)),
+    subjectKeyId: template.subjectKeyId ?? keyIdentifierOf(publicKeyInfoOf(template.publicKey)),
+    privateKey,
+    signatureBits: options.signatureBits,
+    usePss: options.usePss,
+  };
+}
+
+/** Signs one certificate. For many certificates from one issuer, keep a createSigner() instead. */
+export const signCertificate = (template: CertificateTemplate, issuer: SigningIssuer): Buffer =>
+  createSigner(issuer).sign(template);

@@ -1,0 +1,148 @@
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { CaError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
+import { parseCsr } from '../../pki/csr.js';
+import { type IssuanceMode, type IssueRequest, resolveLeaf, signVerbatimRole, type SignVerbatimOptions } from '../../pki/issuance-policy.js';
+import { generateKeyPair, type PrivateKeyFormat } from '../../pki/keys.js';
+import type { Role } from '../../pki/role.js';
+import { formatSerial, generateSerial } from '../../pki/serial.js';
+import type { CallerIdentity, CertificateTemplate } from '../../pki/types.js';
+import type { MountRecord, PkiStore } from '../../storage/types.js';
+import type { MountService } from '../mount-service.js';
+import { certificateFields, type OutputFormat } from './cert-output.js';
+import type { IssuerDirectory } from './issuer-directory.js';
+import { resolveIssuer } from './references.js';
+import type { RoleService } from './role-service.js';
+import { authorityInfoFor } from './urls.js';
+
+export interface IssueCall {
+  mode: IssuanceMode;
+  /** Role name from the path; null for sign-verbatim without a role. */
+  roleName: string | null;
+  /** Issuer from the path (issuer/:ref/issue/...); null uses the role's issuer_ref. */
+  issuerRef: string | null;
+  request: IssueRequest;
+  csr: string;
+  format: OutputFormat;
+  privateKeyFormat: PrivateKeyFormat;
+  removeRootsFromChain: boolean;
+  verbatim: SignVerbatimOptions;
+  identity: CallerIdentity | null;
+}
+
+export interface IssueResult {
+  data: Record<string, unknown>;
+  warnings: string[];
+  lease: { id: string; duration: number } | null;
+}
+
+const storeAttempts = 3;
+
+export interface IssueServiceDeps {
+  store: PkiStore;
+  roles: RoleService;
+  directory: IssuerDirectory;
+  mounts: MountService;
+  clock: Clock;
+  random: Random;
+}
+
+/** issue, sign and sign-verbatim: role policy decides, the one signer signs, the store keeps it. */
+export class IssueService {
+  constructor(private readonly deps: IssueServiceDeps) {}
+
+  async issue(mount: MountRecord, call: IssueCall): Promise<IssueResult> {
+    const { store, roles, directory, mounts, clock, random } = this.deps;
+    const pathRole = call.roleName === null ? null : await roles.require(mount.uuid, call.roleName);
+    const role: Role = call.mode === 'sign-verbatim' ? signVerbatimRole(pathRole, call.verbatim) : pathRole!;
+    const issuer = await resolveIssuer(store, mount.uuid, call.issuerRef ?? role.issuerRef);
+    const ttls = mounts.effectiveTtls(mount);
+
+    let publicKey: KeyObject;
+    let privateKey: KeyObject | undefined;
+    const request: IssueRequest = { ...call.request };
+    if (call.mode === 'issue') {
+      request.csr = null;
+    } else {
+      const csr = parseCsr(call.csr);
+      if (call.mode === 'sign-verbatim' && csr.requestsCa) throw new CaError('bad_request', 'sign-verbatim cannot sign a CA certificate request');
+      request.csr = csr.info;
+      if (call.mode === 'sign-verbatim') request.csrVerbatim = { subject: csr.subject, keyUsage: csr.keyUsage, extKeyUsageOids: csr.extKeyUsageOids };
+      publicKey = csr.publicKey;
+    }
+    const resolved = resolveLeaf(request, role, {
+      nowMs: clock.nowMs(),
+      mountDefaultTtl: ttls.defaultLeaseTtl,
+      mountMaxTtl: ttls.maxLeaseTtl,
+      issuerNotAfterMs: issuer.notAfterMs,
+      leafNotAfterBehavior: issuer.leafNotAfterBehavior,
+      identity: call.identity,
+      mode: call.mode,
+    });
+    if (call.mode === 'issue') {
+      const pair = await generateKeyPair(resolved.keyType, resolved.keyBits);
+      privateKey = pair.privateKey;
+      publicKey = pair.publicKey;
+    }
+    const signer = await directory.signer(mount.uuid, issuer, { signatureBits: role.signatureBits, usePss: role.usePss });
+    const template: CertificateTemplate = {
+      serial: generateSerial(random),
+      subject: resolved.subject,
+      notBeforeMs: resolved.notBeforeMs,
+      notAfterMs: resolved.notAfterMs,
+      publicKey: publicKey!,
+      isCa: false,
+      maxPathLength: -1,
+      basicConstraintsOnLeaf: resolved.basicConstraintsOnLeaf,
+      keyUsage: resolved.keyUsage,
+      extKeyUsageOids: resolved.extKeyUsageOids,
+      sans: resolved.sans,
+      policyOids: resolved.policyOids,
+      nameConstraints: null,
+      authorityInfo: await authorityInfoFor(store, mount.uuid, issuer),
+      subjectKeyId: null,
+    };
+
+    let der = signer.sign(template);
+    if (!role.noStore) {
+      // A serial collision is astronomically unlikely, but the store's uniqueness is what promises it.
+      for (let attempt = 1; ; attempt++) {
+        const stored = await store.insertCert(mount.uuid, {
+          serial: formatSerial(template.serial),
+          issuerId: issuer.id,
+          certificateDer: der,
+          notAfterMs: template.notAfterMs,
+          createdAt: clock.nowMs(),
+        });
+        if (stored === 'ok') break;
+        if (attempt === storeAttempts) throw new CaError('internal', 'could not allocate a unique serial number');
+        template.serial = generateSerial(random);
+        der = signer.sign(template);
+      }
+    }
+
+    let chain = await directory.chain(mount.uuid, issuer);
+    if (call.removeRootsFromChain) chain = chain.filter((c) => !c.subjectDer.equals(c.issuerDer));
+    const data: Record<string, unknown> = {
+      ...certificateFields(call.format, {
+        certificateDer: der,
+        issuingCaDer: issuer.certificateDer,
+        chainDers: chain.map((c) => c.certificateDer),
+        privateKey,
+        privateKeyFormat: call.privateKeyFormat,
+      }),
+      serial_number: formatSerial(template.serial),
+      expiration: Math.floor(template.notAfterMs / 1000),
+      not_before: Math.floor(template.notBeforeMs / 1000),
+    };
+    const lease =
+      role.generateLease && !role.noStore
+        ? {
+            id: `${mount.path}${call.mode === 'issue' ? 'issue' : 'sign'}/${call.roleName ?? ''}/${random.uuid()}`,
+            duration: Math.max(0, Math.floor((template.notAfterMs - clock.nowMs()) / 1000)),
+          }
+        : null;
+    return { data, warnings: resolved.warnings, lease };
+  }
+}

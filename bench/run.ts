@@ -1,4 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnMintca } from '../test/helpers/process.js';
 import { type LoadResult, printTable, runLoad } from './load.js';
 
@@ -15,7 +18,54 @@ const [, baseUrl] = await server.waitFor(/export VAULT_ADDR='(http:\/\/[^']+)'/)
 const startupMs = Math.round(performance.now() - startedAt);
 const headers = { 'X-Vault-Token': token, 'content-type': 'application/json' };
 
+async function call(method: string, path: string, body?: unknown): Promise<{ data: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text === '' ? { data: {} } : (JSON.parse(text) as { data: Record<string, unknown> });
+}
+
+/** An EC P-256 root and intermediate, as the issuance benchmarks compare against cfssl with an EC P-256 CA. */
+async function setUpPki(): Promise<string> {
+  await call('POST', '/v1/sys/mounts/pki', { type: 'pki' });
+  await call('POST', '/v1/sys/mounts/pki/tune', { max_lease_ttl: '87600h' });
+  await call('POST', '/v1/sys/mounts/pki_int', { type: 'pki' });
+  await call('POST', '/v1/sys/mounts/pki_int/tune', { max_lease_ttl: '43800h' });
+  await call('POST', '/v1/pki/root/generate/internal', { common_name: 'bench root', key_type: 'ec', ttl: '87600h' });
+  const csr = (await call('POST', '/v1/pki_int/intermediate/generate/internal', { common_name: 'bench intermediate', key_type: 'ec' })).data.csr;
+  const signed = (await call('POST', '/v1/pki/root/sign-intermediate', { csr, ttl: '43800h', format: 'pem_bundle' })).data.certificate;
+  await call('POST', '/v1/pki_int/intermediate/set-signed', { certificate: signed });
+  const role = { allowed_domains: 'svc.cluster.local', allow_subdomains: true, max_ttl: '24h' };
+  await call('POST', '/v1/pki_int/roles/ec', { ...role, key_type: 'ec', key_bits: 256 });
+  await call('POST', '/v1/pki_int/roles/rsa', { ...role, key_type: 'rsa', key_bits: 2048 });
+  const dir = mkdtempSync(join(tmpdir(), 'mintca-bench-'));
+  execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=web.default.svc.cluster.local', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr')], { stdio: 'ignore' });
+  const csrPem = readFileSync(join(dir, 'r.csr'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return csrPem;
+}
+
+const benchCsr = await setUpPki();
+let counter = 0;
+const leafName = () => JSON.stringify({ common_name: `pod-${counter++}.default.svc.cluster.local`, ttl: '1h' });
+
 const results: LoadResult[] = [];
+for (const concurrency of [1, 16]) {
+  results.push(await runLoad({ name: 'issue EC P-256', baseUrl: baseUrl!, method: 'POST', path: '/v1/pki_int/issue/ec', headers, body: leafName, concurrency, durationMs }));
+  results.push(await runLoad({ name: 'issue RSA-2048', baseUrl: baseUrl!, method: 'POST', path: '/v1/pki_int/issue/rsa', headers, body: leafName, concurrency, durationMs }));
+  results.push(
+    await runLoad({
+      name: 'sign P-256 CSR',
+      baseUrl: baseUrl!,
+      method: 'POST',
+      path: '/v1/pki_int/sign/ec',
+      headers,
+      body: () => JSON.stringify({ csr: benchCsr, ttl: '1h' }),
+      concurrency,
+      durationMs,
+    }),
+  );
+}
 for (const concurrency of [1, 16]) {
   results.push(await runLoad({ name: 'sys/health', baseUrl: baseUrl!, method: 'GET', path: '/v1/sys/health', concurrency, durationMs }));
   results.push(

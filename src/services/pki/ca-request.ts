@@ -47,8 +47,10 @@ export interface CaValidityContext {
   defaultToMaxTtl: boolean;
   issuerNotAfterMs: number | null;
   leafNotAfterBehavior: LeafNotAfterBehavior;
-  /** sign-intermediate with use_csr_values: subject and SANs come from the CSR. */
+  /** sign-intermediate: the CSR. Its CN is used when common_name is empty (as Vault does). */
   csr: CsrRequestInfo | null;
+  /** sign-intermediate with use_csr_values: the SANs come from the CSR too. */
+  useCsrValues: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface CaValidityContext {
  */
 export function resolveCaCertificate(request: CaRequest, ctx: CaValidityContext): ResolvedLeaf {
   const fromCsr = ctx.csr !== null;
+  const csrCommonName = fromCsr && (ctx.useCsrValues || request.commonName === '');
   const provided = new Set([
     'allow_any_name', 'enforce_hostnames', 'allow_ip_sans', 'allow_wildcard_certificates', 'allowed_uri_sans', 'allowed_other_sans',
     'allowed_serial_numbers', 'allowed_user_ids', 'cn_validations', 'server_flag', 'client_flag', 'key_usage', 'key_type',
@@ -79,8 +82,8 @@ export function resolveCaCertificate(request: CaRequest, ctx: CaValidityContext)
       key_usage: [],
       // The CA's key exists already; only a CSR's key is checked (any type accepted).
       key_type: fromCsr ? 'any' : 'rsa',
-      use_csr_common_name: fromCsr,
-      use_csr_sans: fromCsr,
+      use_csr_common_name: csrCommonName,
+      use_csr_sans: fromCsr && ctx.useCsrValues,
       not_before_duration: request.notBeforeDuration,
       ou: request.ou,
       organization: request.organization,

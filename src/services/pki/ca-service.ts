@@ -127,6 +127,7 @@ export class CaService {
       issuerNotAfterMs: null,
       leafNotAfterBehavior: 'permit',
       csr: null,
+      useCsrValues: false,
     });
     const issuerId = random.uuid();
     const template: CertificateTemplate = {
@@ -199,6 +200,7 @@ export class CaService {
       issuerNotAfterMs: null,
       leafNotAfterBehavior: 'permit',
       csr: null,
+      useCsrValues: false,
     });
     const csrDer = buildCsr({
       subject: resolved.subject,
@@ -248,7 +250,8 @@ export class CaService {
       defaultToMaxTtl: false,
       issuerNotAfterMs: issuer.notAfterMs,
       leafNotAfterBehavior: 'truncate',
-      csr: options.useCsrValues ? { ...csr.info, requestsCa: false } : null,
+      csr: { ...csr.info, requestsCa: false },
+      useCsrValues: options.useCsrValues,
     });
     const parentPathLen = parseCertificate(issuer.certificateDer).pathLen;
     let maxPathLength = request.maxPathLength;

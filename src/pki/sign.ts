@@ -10,7 +10,7 @@ import * as der from './der.js';
 import * as ext from './extensions.js';
 import { encodeName } from './name.js';
 import { signatureAlgorithmFor, type SignatureAlgorithm } from './signature.js';
-import { keyIdentifierOf, publicKeyInfoOf } from './spki.js';
+import { keyIdentifierOf, type PublicKeyInfo, publicKeyInfoOf, spkiDerOf } from './spki.js';
 import type { CertificateTemplate, SigningIssuer } from './types.js';
 
 /** An issuer with its per-issuer work done once: algorithm, issuer Name, AKID extension. */
@@ -39,6 +39,10 @@ function encodeValidity(notBeforeMs: number, notAfterMs: number): der.Der {
   return der.sequence([der.time(notBeforeMs), der.time(notAfterMs)]);
 }
 
+/** The template's override (cross-signing keeps the original SKID), else RFC 5280 method 1. */
+const subjectKeyIdFor = (t: CertificateTemplate, keyInfo: PublicKeyInfo): Buffer =>
+  t.subjectKeyId && t.subjectKeyId.length > 0 ? t.subjectKeyId : keyIdentifierOf(keyInfo);
+
 export function createSigner(issuer: SigningIssuer): CertificateSigner {
   const signatureAlgorithm = signatureAlgorithmFor(issuer.privateKey, {
     signatureBits: issuer.signatureBits,
@@ -50,7 +54,7 @@ export function createSigner(issuer: SigningIssuer): CertificateSigner {
 
   function sign(t: CertificateTemplate): Buffer {
     const keyInfo = publicKeyInfoOf(t.publicKey);
-    const subjectKeyId = t.subjectKeyId && t.subjectKeyId.length > 0 ? t.subjectKeyId : keyIdentifierOf(keyInfo);
+    const subjectKeyId = subjectKeyIdFor(t, keyInfo);
     const isCa = t.isCa;
 
     // Fixed order, one of each: the template has no way to ask for duplicates.
@@ -95,9 +99,14 @@ export function selfSigningIssuer(
   privateKey: KeyObject,
   options: { signatureBits: number; usePss: boolean },
 ): SigningIssuer {
+  const keyInfo = publicKeyInfoOf(template.publicKey);
+  // A mismatch would only surface later as a certificate whose signature never verifies.
+  if (!der.toBuffer(keyInfo.spki).equals(spkiDerOf(privateKey))) {
+    throw new Error('selfSigningIssuer: the template public key does not belong to the private key');
+  }
   return {
     subjectDer: der.toBuffer(encodeName(template.subject)),
-    subjectKeyId: template.subjectKeyId ?? keyIdentifierOf(publicKeyInfoOf(template.publicKey)),
+    subjectKeyId: subjectKeyIdFor(template, keyInfo),
     privateKey,
     signatureBits: options.signatureBits,
     usePss: options.usePss,

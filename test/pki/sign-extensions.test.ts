@@ -8,7 +8,7 @@ import * as der from '../../src/pki/der.js';
 import { keyUsageBitString } from '../../src/pki/extensions.js';
 import { OID } from '../../src/pki/oids.js';
 import { toPem } from '../../src/pki/pem.js';
-import { createSigner, signCertificate } from '../../src/pki/sign.js';
+import { createSigner, selfSigningIssuer, signCertificate } from '../../src/pki/sign.js';
 import type { CertificateTemplate, KeyUsageName, NameConstraints } from '../../src/pki/types.js';
 import { makeIntermediate, makeRoot, openssl, opensslOk, template, tempDir } from './support.js';
 
@@ -212,6 +212,12 @@ describe('CA certificates', () => {
     const r = openssl(['verify', '-x509_strict', '-CAfile', rootFile, '-untrusted', chainFile, leafFile]);
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/path length constraint exceeded/);
+  });
+
+  test('fail/selfSigningIssuer refuses a template whose key is not the signing key', () => {
+    expect(() => selfSigningIssuer(template(leafKeys.publicKey), rootKeys.privateKey, { signatureBits: 0, usePss: false })).toThrow(
+      /does not belong to the private key/,
+    );
   });
 
   test('ok/cross-signing keeps a given SKID', () => {

@@ -186,6 +186,29 @@ export interface PkiChangeResult {
   issuerKeys: Record<string, string | null>;
 }
 
+export interface PkiRevocationRecord {
+  serial: string;
+  issuerId: string | null;
+  revokedAtMs: number;
+  /** RFC 5280 CRLReason; null = unspecified. */
+  reason: number | null;
+  /** Order of revocation within the store, for delta CRLs. */
+  seq: number;
+}
+
+export interface StoredCrl {
+  issuerId: string;
+  delta: boolean;
+  number: number;
+  /** For a delta CRL, the number of the full CRL it builds on. */
+  baseNumber: number | null;
+  der: Buffer;
+  thisUpdateMs: number;
+  nextUpdateMs: number;
+  /** The highest revocation seq the CRL includes. */
+  coversSeq: number;
+}
+
 export type PkiConfigName = 'issuers' | 'keys' | 'urls' | 'cluster' | 'crl' | 'auto-tidy';
 
 export interface PkiStore {
@@ -230,4 +253,25 @@ export interface PkiStore {
   insertCert(mountUuid: string, cert: PkiCertRecord): Promise<'ok' | 'duplicate'>;
   getCert(mountUuid: string, serial: string): Promise<PkiCertRecord | null>;
   listCertSerials(mountUuid: string): Promise<string[]>;
+
+  /**
+   * Idempotent and durable once resolved: revoking a serial again returns the first
+   * revocation with created = false.
+   */
+  revokeCert(
+    mountUuid: string,
+    revocation: Omit<PkiRevocationRecord, 'seq'>,
+  ): Promise<{ record: PkiRevocationRecord; created: boolean }>;
+  getRevocation(mountUuid: string, serial: string): Promise<PkiRevocationRecord | null>;
+  listRevokedSerials(mountUuid: string): Promise<string[]>;
+  /** An issuer's revocations in seq order, optionally only those after a seq (delta CRLs). */
+  listRevocations(mountUuid: string, issuerId: string, afterSeq?: number): Promise<PkiRevocationRecord[]>;
+  /** The highest revocation seq of the mount; 0 when nothing was revoked. */
+  latestRevocationSeq(mountUuid: string): Promise<number>;
+
+  getCrl(mountUuid: string, issuerId: string, delta: boolean): Promise<StoredCrl | null>;
+  /** The next CRL number of an issuer, allocated atomically (several processes may build CRLs). */
+  nextCrlNumber(mountUuid: string, issuerId: string): Promise<number>;
+  /** Stores the CRL unless a newer one (higher number) is already stored. */
+  saveCrl(mountUuid: string, crl: StoredCrl): Promise<void>;
 }

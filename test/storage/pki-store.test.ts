@@ -33,7 +33,7 @@ function sqliteBackend(): Backend {
     async countPkiRows(mountUuid) {
       const db = new Database(path, { readonly: true });
       try {
-        const tables = ['pki_keys', 'pki_issuers', 'pki_config', 'pki_roles', 'pki_certs'];
+        const tables = ['pki_keys', 'pki_issuers', 'pki_config', 'pki_roles', 'pki_certs', 'pki_revocations', 'pki_crls', 'pki_crl_numbers'];
         return tables.reduce((sum, t) => sum + (db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE mount_uuid = ?`).get(mountUuid) as { n: number }).n, 0);
       } finally {
         db.close();
@@ -354,6 +354,52 @@ for (const [backendName, open] of backends) {
       });
     });
 
+    describe('revocations and CRLs', () => {
+      const revocation = (over: Partial<{ serial: string; issuerId: string | null; revokedAtMs: number; reason: number | null }> = {}) => ({
+        serial: serial(),
+        issuerId: 'issuer-1',
+        revokedAtMs: 1000,
+        reason: null,
+        ...over,
+      });
+
+      it('ok/revokeCert is idempotent and keeps the first revocation', async () => {
+        const first = await pki.revokeCert(a, revocation({ serial: 'aa:bb', revokedAtMs: 5 }));
+        expect(first.created).toBe(true);
+        const again = await pki.revokeCert(a, revocation({ serial: 'aa:bb', revokedAtMs: 9, reason: 1 }));
+        expect(again).toEqual({ created: false, record: first.record });
+        expect(await pki.getRevocation(a, 'aa:bb')).toEqual(first.record);
+        expect(await pki.getRevocation(b, 'aa:bb')).toBeNull();
+        expect(await pki.listRevokedSerials(a)).toEqual(['aa:bb']);
+      });
+
+      it('ok/listRevocations filters by issuer and by seq, in revocation order', async () => {
+        const made = [];
+        for (let n = 0; n < 6; n++) made.push((await pki.revokeCert(a, revocation({ issuerId: n % 2 ? 'odd' : 'even', reason: n }))).record);
+        const even = await pki.listRevocations(a, 'even');
+        expect(even.map((r) => r.serial)).toEqual([made[0]!.serial, made[2]!.serial, made[4]!.serial]);
+        expect((await pki.listRevocations(a, 'even', made[2]!.seq)).map((r) => r.serial)).toEqual([made[4]!.serial]);
+        expect(await pki.latestRevocationSeq(a)).toBe(made[5]!.seq);
+        expect(await pki.latestRevocationSeq(b)).toBe(0);
+      });
+
+      it('ok/CRL numbers are monotonic across two stores; an older CRL never replaces a newer one', async () => {
+        const other = (await backend.openAnother()).pki;
+        const numbers = [];
+        for (let n = 0; n < 10; n++) numbers.push(await (n % 2 ? other : pki).nextCrlNumber(a, 'i'));
+        expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await pki.nextCrlNumber(a, 'j')).toBe(1);
+        const crl = (number: number) => ({ issuerId: 'i', delta: false, number, baseNumber: null, der: randomBytes(8), thisUpdateMs: number, nextUpdateMs: number + 1, coversSeq: number });
+        await pki.saveCrl(a, crl(5));
+        await other.saveCrl(a, crl(3));
+        expect((await pki.getCrl(a, 'i', false))?.number).toBe(5);
+        const newer = crl(7);
+        await other.saveCrl(a, newer);
+        expect(await pki.getCrl(a, 'i', false)).toEqual(newer);
+        expect(await pki.getCrl(a, 'i', true)).toBeNull();
+      });
+    });
+
     describe('mounts', () => {
       it('ok/two mounts hold the same names, keys, certificates and serials independently', async () => {
         const k = key({ name: 'k' });
@@ -387,9 +433,11 @@ for (const [backendName, open] of backends) {
           await pki.applyChange(m, change({ certs: [cert({ issuerId: i.id })], defaultIssuer: 'always', defaultKey: 'if-unset' }));
           await pki.putRole(m, 'web', {});
           await pki.setConfig(m, 'crl', {});
+          await pki.revokeCert(m, { serial: '01', issuerId: i.id, revokedAtMs: 1, reason: null });
+          await pki.nextCrlNumber(m, i.id);
         }
         const before = await backend.countPkiRows(a);
-        expect(before).toBeGreaterThanOrEqual(5);
+        expect(before).toBeGreaterThanOrEqual(7);
         expect(await backend.store.mounts.delete('secret', 'pki/')).toBe(true);
         expect(await backend.countPkiRows(a)).toBe(0);
         expect(await backend.countPkiRows(b)).toBe(before);

@@ -6,9 +6,10 @@ import { createPkiConfigTable } from './pki-config.js';
 import { createPkiDocumentStore } from './pki-document-store.js';
 import { createPkiIssuerStore } from './pki-issuer-store.js';
 import { createPkiKeyStore } from './pki-key-store.js';
+import { createPkiRevocationStore } from './pki-revocation-store.js';
 
 /**
- * The PKI engine's storage over SQLite (migrations/sqlite/0002_pki.sql), one file per group of
+ * The PKI engine's storage over SQLite (migrations/sqlite/0002_pki.sql, 0003_revocation.sql), one file per group of
  * methods. They share the config table, which also holds the default issuer and default key.
  */
 export function createPkiStore(db: Database.Database): PkiStore {
@@ -19,5 +20,6 @@ export function createPkiStore(db: Database.Database): PkiStore {
     ...createPkiChangeStore(db, config),
     ...createPkiDocumentStore(db, config),
     ...createPkiCertStore(db),
+    ...createPkiRevocationStore(db),
   };
 }

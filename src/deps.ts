@@ -69,6 +69,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await store.close();
     throw error;
   }
-  const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts });
+  const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger });
   return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, pki } };
 }

@@ -93,6 +93,8 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
   const apiAddr = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   deps.logger.info({ address: apiAddr, storage: config.storagePath, startup_ms: Math.round(performance.now() - started) }, 'mintca server started');
   if (rootToken !== null) process.stdout.write(devBanner(apiAddr, rootToken));
+  const pkiMounts = async () => (await deps.services.mounts.list('secret')).filter((mount) => mount.type === 'pki');
+  const stopCrlScheduler = deps.services.pki.crls.startScheduler(pkiMounts);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -100,6 +102,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
       if (stopping) return;
       stopping = true;
       deps.logger.info({ signal }, 'shutting down');
+      stopCrlScheduler();
       void app
         .close()
         .then(() => deps.store.close())

@@ -1,15 +1,18 @@
+import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { Keyring } from '../../core/keyring.js';
 import type { Random } from '../../core/random.js';
 import type { PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import { CaService } from './ca-service.js';
+import { CrlService } from './crl-service.js';
 import { PkiConfigService } from './config-service.js';
 import { FetchService } from './fetch-service.js';
 import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
+import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
 
 export interface PkiServices {
@@ -19,12 +22,22 @@ export interface PkiServices {
   issue: IssueService;
   fetch: FetchService;
   config: PkiConfigService;
+  crls: CrlService;
+  revocations: RevocationService;
 }
 
-export function createPkiServices(deps: { store: PkiStore; keyring: Keyring; clock: Clock; random: Random; mounts: MountService }): PkiServices {
+export function createPkiServices(deps: {
+  store: PkiStore;
+  keyring: Keyring;
+  clock: Clock;
+  random: Random;
+  mounts: MountService;
+  logger: Logger;
+}): PkiServices {
   const custody = new KeyCustody(deps.keyring);
   const directory = new IssuerDirectory(deps.store, custody);
   const roles = new RoleService(deps.store);
+  const crls = new CrlService(deps.store, custody, deps.clock, deps.logger);
   const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
@@ -33,5 +46,7 @@ export function createPkiServices(deps: { store: PkiStore; keyring: Keyring; clo
     issue: new IssueService({ store: deps.store, roles, directory, mounts: deps.mounts, clock: deps.clock, random: deps.random }),
     fetch: new FetchService(deps.store, directory),
     config: new PkiConfigService(deps.store),
+    crls,
+    revocations: new RevocationService(deps.store, directory, crls, deps.clock),
   };
 }

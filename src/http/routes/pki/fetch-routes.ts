@@ -1,6 +1,7 @@
 import { notFound } from '../../../core/errors.js';
 import { trimmedPem } from '../../../services/pki/cert-output.js';
 import type { FetchService } from '../../../services/pki/fetch-service.js';
+import { revocationFields, type RevocationService } from '../../../services/pki/revocation-service.js';
 import { listReply, type RawReply, type Reply, respond } from '../../reply.js';
 import { defineRoute, type RouteDef } from '../../route.js';
 import { mountOf } from './mount-of.js';
@@ -8,7 +9,7 @@ import { mountOf } from './mount-of.js';
 const noContentRaw = (): Reply => ({ type: 'no_content' });
 const raw = (contentType: string, body: string | Buffer): RawReply => ({ type: 'raw', status: 200, contentType, body });
 
-export function pkiFetchRoutes(fetch: FetchService): RouteDef[] {
+export function pkiFetchRoutes(fetch: FetchService, revocations: RevocationService): RouteDef[] {
   const chainPem = async (mountUuid: string): Promise<string> =>
     (await fetch.defaultChain(mountUuid)).map((issuer) => trimmedPem(issuer.certificateDer)).join('\n');
 
@@ -108,9 +109,13 @@ export function pkiFetchRoutes(fetch: FetchService): RouteDef[] {
       unauthenticated: ['read'],
       operations: {
         read: async ({ mount, params }) => {
-          const cert = await fetch.certificate(mountOf(mount).uuid, params.serial!);
+          const m = mountOf(mount);
+          const cert = await fetch.certificate(m.uuid, params.serial!);
           if (!cert) throw notFound();
-          return respond({ certificate: trimmedPem(cert.certificateDer), revocation_time: 0, revocation_time_rfc3339: '' });
+          const revocation = await revocations.revocation(m, cert.serial);
+          if (!revocation) return respond({ certificate: trimmedPem(cert.certificateDer), revocation_time: 0, revocation_time_rfc3339: '' });
+          const { state: _state, ...times } = revocationFields(revocation);
+          return respond({ certificate: trimmedPem(cert.certificateDer), ...times, issuer_id: revocation.issuerId ?? '' });
         },
       },
     }),

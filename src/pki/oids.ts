@@ -30,6 +30,17 @@ export const OID = {
   accessOcsp: '1.3.6.1.5.5.7.48.1',
   accessCaIssuers: '1.3.6.1.5.5.7.48.2',
 
+  // CRL and CRL entry extensions (RFC 5280 5.2, 5.3)
+  crlNumber: '2.5.29.20',
+  crlReasonCode: '2.5.29.21',
+  deltaCrlIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  freshestCrl: '2.5.29.46',
+
+  // OCSP (RFC 6960)
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+
   // Extended key usages Vault roles set most often
   ekuServerAuth: '1.3.6.1.5.5.7.3.1',
   ekuClientAuth: '1.3.6.1.5.5.7.3.2',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnMintca } from '../test/helpers/process.js';
 import { type LoadResult, printTable, runLoad } from './load.js';
+import { revocationBench } from './revocation.js';
 
 /**
  * `npm run bench`: starts a real dev server (SQLite file, storage on) and measures it over HTTP.
@@ -87,7 +88,17 @@ for (const concurrency of [1, 16]) {
 server.child.kill('SIGTERM');
 await server.exited;
 
+const revokedSizes = (process.env.BENCH_REVOKED ?? '0,10000,100000').split(',').map(Number);
+const revocation = await revocationBench(revokedSizes, Number(process.env.BENCH_REVOKES ?? 200));
+
 process.stdout.write(`dev server start-up (spawn to ready, incl. tsx): ${startupMs} ms\n\n`);
 printTable(results);
+process.stdout.write('\nrevoke latency (sequential revokes on a production-mode server; CRL fetch right after includes its rebuild)\n');
+process.stdout.write('already revoked  revokes  p50 ms  p99 ms  CRL fetch ms  CRL bytes\n');
+for (const f of revocation) {
+  process.stdout.write(
+    `${String(f.alreadyRevoked).padStart(15)}  ${String(f.revokes).padStart(7)}  ${String(f.p50Ms).padStart(6)}  ${String(f.p99Ms).padStart(6)}  ${String(f.crlFetchMs).padStart(12)}  ${String(f.crlBytes).padStart(9)}\n`,
+  );
+}
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), startupMs, results }, null, 2)}\n`);
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), startupMs, results, revocation }, null, 2)}\n`);

@@ -266,6 +266,8 @@ export interface PkiStore {
   listRevokedSerials(mountUuid: string): Promise<string[]>;
   /** An issuer's revocations in seq order, optionally only those after a seq (delta CRLs). */
   listRevocations(mountUuid: string, issuerId: string, afterSeq?: number): Promise<PkiRevocationRecord[]>;
+  /** How many revocations are on an issuer's list (detects removals, e.g. by tidy in another process). */
+  countRevocations(mountUuid: string, issuerId: string): Promise<number>;
   /** The highest revocation seq of the mount; 0 when nothing was revoked. */
   latestRevocationSeq(mountUuid: string): Promise<number>;
 

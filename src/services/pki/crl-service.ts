@@ -1,19 +1,43 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { badRequest } from '../../core/errors.js';
-import { buildCrl } from '../../pki/crl.js';
-import { parseSerial } from '../../pki/serial.js';
-import type { IssuerUrls, MountRecord, PkiIssuerRecord, PkiStore, StoredCrl } from '../../storage/types.js';
+import { buildCrl, type CrlEntry } from '../../pki/crl.js';
+import type { IssuerUrls, MountRecord, PkiIssuerRecord, PkiRevocationRecord, PkiStore, StoredCrl } from '../../storage/types.js';
 import { type CrlConfig, type CrlConfigWrite, readCrlConfig, writeCrlConfig } from './crl-config.js';
 import type { KeyCustody } from './key-custody.js';
 import { findIssuer } from './references.js';
 
 const reasonUnspecified = 0;
 
+/** Stored serials are canonical colon hex, so a plain hex decode is enough (and 20x faster than parsing input). */
+const toEntry = (revocation: PkiRevocationRecord): CrlEntry => ({
+  serial: Buffer.from(revocation.serial.replaceAll(':', ''), 'hex'),
+  revokedAtMs: revocation.revokedAtMs,
+  reason: revocation.reason ?? reasonUnspecified,
+});
+
 interface Job {
   running: Promise<StoredCrl | null> | null;
   again: boolean;
+  /** When the last build ended and how long it took: paces background rebuilds of large CRLs. */
+  lastEndMs: number;
+  lastDurationMs: number;
+  timer: NodeJS.Timeout | null;
 }
+
+/** An issuer's revoked list, decoded once and then extended with newer rows only. */
+interface EntryCache {
+  seq: number;
+  entries: CrlEntry[];
+}
+
+/**
+ * Background rebuilds may take at most about 2% of the event loop: a CRL that took 40 ms to
+ * build is rebuilt at most every 2 s while revocations keep coming. Readers never wait for the
+ * pace: a read finding the CRL behind rebuilds at once.
+ */
+const backgroundShare = 50;
+const maxBackgroundDelayMs = 5000;
 
 /**
  * CRLs are built from the revocation rows and served as stored bytes. A revocation never
@@ -25,6 +49,7 @@ interface Job {
  */
 export class CrlService {
   private readonly jobs = new Map<string, Job>();
+  private readonly entryCaches = new Map<string, EntryCache>();
 
   constructor(
     private readonly store: PkiStore,
@@ -49,11 +74,30 @@ export class CrlService {
 
   /** A revocation happened: rebuild soon, in the background. */
   markDirty(mountUuid: string, issuerId: string): void {
-    setImmediate(() => {
-      void this.refresh(mountUuid, issuerId).catch((error: unknown) =>
-        this.logger.error({ err: error, mount: mountUuid, issuer: issuerId }, 'background CRL rebuild failed'),
-      );
-    });
+    const job = this.job(`${mountUuid}/${issuerId}/background`);
+    if (job.timer) return;
+    // Pacing uses the monotonic clock: it is scheduling, not certificate time.
+    const delay = Math.min(maxBackgroundDelayMs, Math.max(0, job.lastEndMs + job.lastDurationMs * backgroundShare - performance.now()));
+    job.timer = setTimeout(() => {
+      job.timer = null;
+      const started = performance.now();
+      void this.refresh(mountUuid, issuerId)
+        .catch((error: unknown) => this.logger.error({ err: error, mount: mountUuid, issuer: issuerId }, 'background CRL rebuild failed'))
+        .finally(() => {
+          job.lastEndMs = performance.now();
+          job.lastDurationMs = job.lastEndMs - started;
+        });
+    }, delay);
+    job.timer.unref();
+  }
+
+  private job(key: string): Job {
+    let job = this.jobs.get(key);
+    if (!job) {
+      job = { running: null, again: false, lastEndMs: 0, lastDurationMs: 0, timer: null };
+      this.jobs.set(key, job);
+    }
+    return job;
   }
 
   /** The CRL to serve: rebuilt first when it is missing, behind the revocations, or expiring. */
@@ -144,12 +188,7 @@ export class CrlService {
 
   /** Coalesces: a rebuild requested while one runs makes exactly one more run after it. */
   private rebuild(mountUuid: string, issuerId: string, delta: boolean): Promise<StoredCrl | null> {
-    const key = `${mountUuid}/${issuerId}/${delta}`;
-    let job = this.jobs.get(key);
-    if (!job) {
-      job = { running: null, again: false };
-      this.jobs.set(key, job);
-    }
+    const job = this.job(`${mountUuid}/${issuerId}/${delta}`);
     if (job.running) {
       job.again = true;
       return job.running.then(() => this.rebuild(mountUuid, issuerId, delta));
@@ -176,11 +215,15 @@ export class CrlService {
       base = (await this.store.getCrl(mountUuid, issuerId, false)) ?? (await this.build(mountUuid, issuerId, false));
       if (!base) return null;
     }
-    const revocations = config.disable && !delta ? [] : await this.store.listRevocations(mountUuid, issuerId, base?.coversSeq ?? 0);
-    if (config.maxCrlEntries !== -1 && revocations.length > config.maxCrlEntries) {
-      throw badRequest(`the CRL of issuer ${issuer.id} would list ${revocations.length} certificates, over max_crl_entries (${config.maxCrlEntries})`);
+    const { entries, seq } = delta
+      ? await this.deltaEntries(mountUuid, issuerId, base!.coversSeq)
+      : config.disable
+        ? { entries: [], seq: 0 }
+        : await this.fullEntries(mountUuid, issuerId);
+    if (config.maxCrlEntries !== -1 && entries.length > config.maxCrlEntries) {
+      throw badRequest(`the CRL of issuer ${issuer.id} would list ${entries.length} certificates, over max_crl_entries (${config.maxCrlEntries})`);
     }
-    const coversSeq = revocations.reduce((max, r) => Math.max(max, r.seq), base?.coversSeq ?? 0);
+    const coversSeq = Math.max(seq, base?.coversSeq ?? 0);
     const deltaUrls = !delta && config.enableDelta ? await this.deltaCrlUrls(mountUuid, issuer) : undefined;
     const now = this.clock.nowMs();
     const number = await this.store.nextCrlNumber(mountUuid, issuerId);
@@ -190,13 +233,34 @@ export class CrlService {
       thisUpdateMs: now,
       nextUpdateMs,
       crlNumber: number,
-      entries: revocations.map((r) => ({ serial: parseSerial(r.serial), revokedAtMs: r.revokedAtMs, reason: r.reason ?? reasonUnspecified })),
+      entries,
       delta: base ? { baseCrlNumber: base.number } : undefined,
       freshestCrl: deltaUrls,
     });
     const stored: StoredCrl = { issuerId, delta, number, baseNumber: base?.number ?? null, der, thisUpdateMs: now, nextUpdateMs, coversSeq };
     await this.store.saveCrl(mountUuid, stored);
     return stored;
+  }
+
+  /** Every revocation of the issuer, from the cache plus newer rows; reloaded when rows were removed. */
+  private async fullEntries(mountUuid: string, issuerId: string): Promise<{ entries: CrlEntry[]; seq: number }> {
+    const key = `${mountUuid}/${issuerId}`;
+    let cache = this.entryCaches.get(key) ?? { seq: 0, entries: [] };
+    const newer = await this.store.listRevocations(mountUuid, issuerId, cache.seq);
+    const entries = cache.entries.concat(newer.map(toEntry));
+    if (entries.length !== (await this.store.countRevocations(mountUuid, issuerId))) {
+      const all = await this.store.listRevocations(mountUuid, issuerId);
+      cache = { seq: all.at(-1)?.seq ?? 0, entries: all.map(toEntry) };
+    } else {
+      cache = { seq: newer.at(-1)?.seq ?? cache.seq, entries };
+    }
+    this.entryCaches.set(key, cache);
+    return { entries: cache.entries, seq: cache.seq };
+  }
+
+  private async deltaEntries(mountUuid: string, issuerId: string, afterSeq: number): Promise<{ entries: CrlEntry[]; seq: number }> {
+    const rows = await this.store.listRevocations(mountUuid, issuerId, afterSeq);
+    return { entries: rows.map(toEntry), seq: rows.at(-1)?.seq ?? afterSeq };
   }
 
   /** Where the delta CRL is published (the full CRL's Freshest CRL pointer): the issuer's URLs, else config/urls. */

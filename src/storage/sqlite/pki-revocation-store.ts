@@ -4,7 +4,15 @@ import { fromBool, toBool } from './db.js';
 
 export type PkiRevocationMethods = Pick<
   PkiStore,
-  'revokeCert' | 'getRevocation' | 'listRevokedSerials' | 'listRevocations' | 'latestRevocationSeq' | 'getCrl' | 'nextCrlNumber' | 'saveCrl'
+  | 'revokeCert'
+  | 'getRevocation'
+  | 'listRevokedSerials'
+  | 'listRevocations'
+  | 'countRevocations'
+  | 'latestRevocationSeq'
+  | 'getCrl'
+  | 'nextCrlNumber'
+  | 'saveCrl'
 >;
 
 interface RevocationRow {
@@ -58,6 +66,7 @@ export function createPkiRevocationStore(db: Database.Database): PkiRevocationMe
     `SELECT seq, serial, issuer_id, revoked_at_ms, reason FROM pki_revocations
      WHERE mount_uuid = ? AND issuer_id = ? AND seq > ? ORDER BY seq`,
   );
+  const countForIssuer = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM pki_revocations WHERE mount_uuid = ? AND issuer_id = ?');
   const latestSeq = db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM pki_revocations WHERE mount_uuid = ?');
   const crl = db.prepare<[string, string, number], CrlRow>('SELECT * FROM pki_crls WHERE mount_uuid = ? AND issuer_id = ? AND delta = ?');
   const bumpNumber = db.prepare<[string, string], { last_number: number }>(
@@ -91,6 +100,9 @@ export function createPkiRevocationStore(db: Database.Database): PkiRevocationMe
     },
     async listRevocations(mountUuid, issuerId, afterSeq = 0) {
       return forIssuer.all(mountUuid, issuerId, afterSeq).map(revocationFromRow);
+    },
+    async countRevocations(mountUuid, issuerId) {
+      return countForIssuer.get(mountUuid, issuerId)!.n;
     },
     async latestRevocationSeq(mountUuid) {
       return latestSeq.get(mountUuid)?.seq ?? 0;

@@ -12,7 +12,7 @@
  */
 import { badRequest } from '../core/errors.js';
 import { checkReason, CrlReason, reasonEntryExtensions } from './crl-extensions.js';
-import { checkTime, timeLength, writeTime } from './crl-time.js';
+import { checkTime, newDayMemo, timeLength, writeTime } from './crl-time.js';
 import { Tag } from './der.js';
 
 export interface CrlEntry {
@@ -68,6 +68,7 @@ export function entriesLength(entries: readonly CrlEntry[], allowRemoveFromCrl: 
 
 /** Writes the entries (already sized by entriesLength) at `pos`; returns the end position. */
 export function writeEntries(out: Buffer, pos: number, entries: readonly CrlEntry[]): number {
+  const memo = newDayMemo();
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const serial = entry.serial;
@@ -84,10 +85,15 @@ export function writeEntries(out: Buffer, pos: number, entries: readonly CrlEntr
     out[pos + 3] = serialContent;
     pos += 4;
     if (pad) out[pos++] = 0;
-    for (let j = start; j < serial.length; j++) out[pos++] = serial[j]!;
-    pos = writeTime(out, pos, ms);
+    if (start === 0) {
+      out.set(serial, pos);
+      pos += serial.length;
+    } else {
+      for (let j = start; j < serial.length; j++) out[pos++] = serial[j]!;
+    }
+    pos = writeTime(out, pos, ms, false, memo);
     if (extensions) {
-      for (let j = 0; j < extensions.length; j++) out[pos + j] = extensions[j]!;
+      out.set(extensions, pos);
       pos += extensions.length;
     }
   }

@@ -23,7 +23,6 @@ import {
   sequenceOf,
 } from './der-reader.js';
 import { decodePemOrDer } from './pem.js';
-import { minimalMagnitude } from './serial.js';
 import { OID } from './oids.js';
 import { verifySignature } from './signature-verify.js';
 
@@ -63,16 +62,25 @@ function unsignedInteger(node: DerNode, what: string): bigint {
   return BigInt(`0x${content.toString('hex')}`);
 }
 
-/** The reasonCode in an entry's crlEntryExtensions, or null. */
+/** The reasonCode in an entry's crlEntryExtensions, or null. Works on offsets: no views per entry. */
 function entryReason(extensions: DerNode): number | null {
-  for (const extension of sequenceOf(extensions, 'CRL entry extensions')) {
-    const fields = sequenceOf(extension, 'CRL entry extension');
-    const oid = expectTag(fields[0], Tag.OID, 'extension OID');
-    if (!contentOf(oid).equals(reasonOidContent)) continue;
-    const value = expectTag(fields[fields.length - 1], Tag.OCTET_STRING, 'reasonCode value');
-    const enumerated = readSingle(contentOf(value));
-    if (enumerated.tag !== 0x0a || enumerated.end - enumerated.contentStart !== 1) throw new DerError('invalid reasonCode');
-    return enumerated.buf[enumerated.contentStart]!;
+  const buf = extensions.buf;
+  if (extensions.tag !== Tag.SEQUENCE) throw new DerError('CRL entry extensions are not a SEQUENCE');
+  for (let pos = extensions.contentStart; pos < extensions.end; ) {
+    const extension = readNode(buf, pos, extensions.end);
+    if (extension.tag !== Tag.SEQUENCE) throw new DerError('a CRL entry extension is not a SEQUENCE');
+    pos = extension.end;
+    const oid = readNode(buf, extension.contentStart, extension.end);
+    if (oid.tag !== Tag.OID) throw new DerError('a CRL entry extension has no OID');
+    if (oid.end - oid.contentStart !== 3 || buf.compare(reasonOidContent, 0, 3, oid.contentStart, oid.end) !== 0) continue;
+    let value = readNode(buf, oid.end, extension.end);
+    if (value.tag === Tag.BOOLEAN) value = readNode(buf, value.end, extension.end);
+    if (value.tag !== Tag.OCTET_STRING || value.end !== extension.end) throw new DerError('invalid reasonCode extension');
+    const enumerated = readNode(buf, value.contentStart, value.end);
+    if (enumerated.tag !== 0x0a || enumerated.end !== value.end || enumerated.end - enumerated.contentStart !== 1) {
+      throw new DerError('invalid reasonCode');
+    }
+    return buf[enumerated.contentStart]!;
   }
   return null;
 }
@@ -85,8 +93,11 @@ function readEntries(list: DerNode): CrlEntryInfo[] {
     const entry = readNode(buf, pos, list.end);
     if (entry.tag !== Tag.SEQUENCE) throw new DerError('a revoked certificate entry is not a SEQUENCE');
     const serialNode = readNode(buf, entry.contentStart, entry.end);
-    const serialContent = integerContent(serialNode);
-    if ((serialContent[0]! & 0x80) !== 0) throw new DerError('a revoked serial number is negative');
+    let serialStart = serialNode.contentStart;
+    const serialEnd = serialNode.end;
+    if (serialNode.tag !== Tag.INTEGER || serialStart === serialEnd) throw new DerError('a revoked serial number is not an INTEGER');
+    if ((buf[serialStart]! & 0x80) !== 0) throw new DerError('a revoked serial number is negative');
+    while (serialStart < serialEnd - 1 && buf[serialStart] === 0) serialStart++;
     const timeNode = readNode(buf, serialNode.end, entry.end);
     const revokedAtMs = readTime(timeNode.tag, buf, timeNode.contentStart, timeNode.end);
     let reason: number | null = null;
@@ -95,7 +106,7 @@ function readEntries(list: DerNode): CrlEntryInfo[] {
       if (extensions.end !== entry.end) throw new DerError('unexpected data in a revoked certificate entry');
       reason = entryReason(extensions);
     }
-    entries.push({ serial: minimalMagnitude(serialContent), revokedAtMs, reason });
+    entries.push({ serial: buf.subarray(serialStart, serialEnd), revokedAtMs, reason });
     pos = entry.end;
   }
   return entries;

@@ -12,8 +12,8 @@ const MS_PER_DAY = 86_400_000;
 /** 1950-01-01T00:00:00Z and 2050-01-01T00:00:00Z. */
 const UTC_TIME_FROM = -631_152_000_000;
 const UTC_TIME_UNTIL = 2_524_608_000_000;
-/** 0000-01-01 and 10000-01-01: the years GeneralizedTime can hold in four digits. */
-const MIN_MS = -62_167_219_200_000;
+/** 0001-01-01 and 10000-01-01: years GeneralizedTime holds in four digits (year 0 is left out). */
+const MIN_MS = -62_135_596_800_000;
 const MAX_MS = 253_402_300_800_000;
 
 /** Full encoded length (tag, length, content) of the Time for `ms`: 15 (UTCTime) or 17. */
@@ -24,7 +24,7 @@ export function timeLength(ms: number): number {
 /** A badRequest unless `ms` is a finite time with a four-digit year. */
 export function checkTime(ms: number, what: string): void {
   if (!Number.isFinite(ms)) throw badRequest(`${what} is not a finite time`);
-  if (ms < MIN_MS || ms >= MAX_MS) throw badRequest(`${what} ${ms} is outside the years 0000-9999`);
+  if (ms < MIN_MS || ms >= MAX_MS) throw badRequest(`${what} ${ms} is outside the years 0001-9999`);
 }
 
 function put2(out: Buffer, pos: number, n: number): void {
@@ -32,25 +32,42 @@ function put2(out: Buffer, pos: number, n: number): void {
   out[pos + 1] = 0x30 + (n % 10);
 }
 
+/** Civil date of the last day converted; one per bulk write, so runs of same-day times skip the calendar math. */
+export interface DayMemo {
+  day: number;
+  year: number;
+  month: number;
+  date: number;
+}
+
+export const newDayMemo = (): DayMemo => ({ day: Number.NaN, year: 0, month: 0, date: 0 });
+
+/** Fills `memo` with the civil date of a day count since 1970-01-01 (H. Hinnant's days-to-civil). */
+function civil(days: number, memo: DayMemo): void {
+  // z >= 0 for every year from 0000 on, so truncating division (| 0) is floor division here.
+  const z = days + 719_468;
+  const era = (z / 146_097) | 0;
+  const doe = z - era * 146_097;
+  const yoe = ((doe - ((doe / 1460) | 0) + ((doe / 36_524) | 0) - ((doe / 146_096) | 0)) / 365) | 0;
+  const doy = doe - (365 * yoe + ((yoe / 4) | 0) - ((yoe / 100) | 0));
+  const mp = ((5 * doy + 2) / 153) | 0;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  memo.day = days;
+  memo.month = month;
+  memo.date = doy - (((153 * mp + 2) / 5) | 0) + 1;
+  memo.year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+}
+
 /**
  * Writes the Time TLV for `ms` at `pos` and returns the position after it. `generalized`
  * forces GeneralizedTime (OCSP). The caller has validated `ms` with checkTime.
  */
-export function writeTime(out: Buffer, pos: number, ms: number, generalized = false): number {
+export function writeTime(out: Buffer, pos: number, ms: number, generalized = false, memo: DayMemo = newDayMemo()): number {
   const seconds = Math.floor(ms / 1000);
   const days = Math.floor(seconds / 86_400);
   let rest = seconds - days * 86_400;
-  // Civil date of a day count since 1970-01-01 (H. Hinnant's days-to-civil algorithm).
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const date = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-
+  if (days !== memo.day) civil(days, memo);
+  const year = memo.year;
   if (!generalized && ms >= UTC_TIME_FROM && ms < UTC_TIME_UNTIL) {
     out[pos] = Tag.UTCTime;
     out[pos + 1] = 13;
@@ -63,8 +80,8 @@ export function writeTime(out: Buffer, pos: number, ms: number, generalized = fa
     put2(out, pos + 4, year % 100);
     pos += 6;
   }
-  put2(out, pos, month);
-  put2(out, pos + 2, date);
+  put2(out, pos, memo.month);
+  put2(out, pos + 2, memo.date);
   const hours = (rest / 3600) | 0;
   rest -= hours * 3600;
   const minutes = (rest / 60) | 0;
@@ -83,7 +100,7 @@ export function generalizedTime(ms: number, what = 'time'): Buffer {
   return out;
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (the inverse of writeTime's conversion). */
+/** Days since 1970-01-01 of a proleptic Gregorian date (the inverse of civil). */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);

@@ -8,6 +8,7 @@
  *   TBSCertList ::= SEQUENCE { version v2, signature, issuer, thisUpdate, nextUpdate,
  *                              revokedCertificates OPTIONAL, crlExtensions [0] }
  */
+import type { KeyObject } from 'node:crypto';
 import { badRequest } from '../core/errors.js';
 import * as ext from './crl-extensions.js';
 import { type CrlEntry, entriesLength, writeEntries } from './crl-entries.js';
@@ -40,41 +41,57 @@ export interface CrlParams {
 // version v2: INTEGER 1
 const versionV2 = Buffer.from([der.Tag.INTEGER, 1, 1]);
 
-/** Room kept after the TBS for the signature: enough for RSA 8192; larger keys fall back to a copy. */
-const SIGNATURE_RESERVE = 1100;
 /** The outer CertificateList header is written in front of the TBS: at most 6 bytes. */
 const HEAD_RESERVE = 6;
 
-function crlExtensions(params: CrlParams): der.Der {
-  const { issuer, delta } = params;
+/**
+ * Room after the TBS for the BIT STRING holding the signature: the RSA modulus size, or 256
+ * bytes, which covers ECDSA up to P-521 (at most 141 bytes in DER) and Ed25519 (64).
+ */
+function signatureReserve(key: KeyObject): number {
+  const modulusBits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  return Math.max(256, Math.ceil(modulusBits / 8)) + 8;
+}
+
+interface EncodedNumbers {
+  crlNumber: Buffer;
+  baseCrlNumber: Buffer | null;
+}
+
+/** Checks times and numbers before anything is encoded (badRequest). */
+function checkParams(params: CrlParams): EncodedNumbers {
+  const { thisUpdateMs, nextUpdateMs, delta } = params;
+  if (!Number.isFinite(thisUpdateMs) || !Number.isFinite(nextUpdateMs)) throw badRequest('CRL update times must be finite');
+  if (Math.floor(nextUpdateMs / 1000) < Math.floor(thisUpdateMs / 1000)) throw badRequest('CRL nextUpdate is before its thisUpdate');
+  const crlNumber = ext.crlNumberInteger(params.crlNumber, 'CRL number');
+  if (!delta) return { crlNumber, baseCrlNumber: null };
+  const baseCrlNumber = ext.crlNumberInteger(delta.baseCrlNumber, 'delta CRL base number');
+  if (BigInt(delta.baseCrlNumber) >= BigInt(params.crlNumber)) {
+    throw badRequest('a delta CRL number must be greater than its base CRL number');
+  }
+  return { crlNumber, baseCrlNumber };
+}
+
+function crlExtensions(params: CrlParams, numbers: EncodedNumbers): der.Der {
+  const { issuer } = params;
+  const isDelta = numbers.baseCrlNumber !== null;
   const items: (der.Der | null)[] = [
     issuer.subjectKeyId.length > 0 ? authorityKeyIdentifier(issuer.subjectKeyId) : null,
-    ext.crlNumber(ext.crlNumberInteger(params.crlNumber, 'CRL number')),
-    delta ? ext.deltaCrlIndicator(ext.crlNumberInteger(delta.baseCrlNumber, 'delta CRL base number')) : null,
+    ext.crlNumber(numbers.crlNumber),
+    numbers.baseCrlNumber ? ext.deltaCrlIndicator(numbers.baseCrlNumber) : null,
     ext.issuingDistributionPoint(params.issuingDistributionPoint ?? []),
-    delta ? null : ext.freshestCrl(params.freshestCrl ?? []),
+    isDelta ? null : ext.freshestCrl(params.freshestCrl ?? []),
   ];
   return der.explicit(0, der.sequence(items.filter((e): e is der.Der => e !== null)));
 }
 
-function checkParams(params: CrlParams): void {
-  const { thisUpdateMs, nextUpdateMs, delta } = params;
-  if (!Number.isFinite(thisUpdateMs) || !Number.isFinite(nextUpdateMs)) throw badRequest('CRL update times must be finite');
-  if (Math.floor(nextUpdateMs / 1000) < Math.floor(thisUpdateMs / 1000)) throw badRequest('CRL nextUpdate is before its thisUpdate');
-  if (delta && BigInt(delta.baseCrlNumber) >= BigInt(params.crlNumber)) {
-    throw badRequest('a delta CRL number must be greater than its base CRL number');
-  }
-}
-
 /** Builds and signs a CRL; returns its DER. Invalid parameters or entries are a badRequest. */
 export function buildCrl(params: CrlParams): Buffer {
-  checkParams(params);
+  const numbers = checkParams(params);
   const entries: readonly CrlEntry[] = Array.isArray(params.entries) ? params.entries : Array.from(params.entries);
   const entriesTotal = entriesLength(entries, params.delta !== undefined);
-  const algorithm = signatureAlgorithmFor(params.issuer.privateKey, {
-    signatureBits: params.issuer.signatureBits,
-    usePss: params.issuer.usePss,
-  });
+  const { privateKey } = params.issuer;
+  const algorithm = signatureAlgorithmFor(privateKey, { signatureBits: params.issuer.signatureBits, usePss: params.issuer.usePss });
   const algorithmId = algorithm.algorithmIdentifier;
 
   // Everything but the entries is small: encode it as usual, then lay it out around them.
@@ -85,36 +102,33 @@ export function buildCrl(params: CrlParams): Buffer {
     der.time(params.thisUpdateMs),
     der.time(params.nextUpdateMs),
   ]);
-  const revokedHeader = entries.length > 0 ? der.header(der.Tag.SEQUENCE, entriesTotal) : Buffer.alloc(0);
-  const extensions = der.toBuffer(crlExtensions(params));
-  const tbsContent = leading.length + revokedHeader.length + (entries.length > 0 ? entriesTotal : 0) + extensions.length;
+  const revokedHeader = entries.length > 0 ? der.header(der.Tag.SEQUENCE, entriesTotal) : null;
+  const extensions = der.toBuffer(crlExtensions(params, numbers));
+  const tbsContent = leading.length + (revokedHeader ? revokedHeader.length + entriesTotal : 0) + extensions.length;
   const tbsHeader = der.header(der.Tag.SEQUENCE, tbsContent);
   const tbsLength = tbsHeader.length + tbsContent;
+  const reserve = signatureReserve(privateKey);
 
-  const out = Buffer.allocUnsafe(HEAD_RESERVE + tbsLength + algorithmId.length + SIGNATURE_RESERVE);
+  // One allocation: [outer header room][TBS][algorithm][signature BIT STRING room].
+  const out = Buffer.allocUnsafe(HEAD_RESERVE + tbsLength + algorithmId.length + reserve);
   let pos = HEAD_RESERVE;
   pos += tbsHeader.copy(out, pos);
   pos += leading.copy(out, pos);
-  if (entries.length > 0) {
+  if (revokedHeader) {
     pos += revokedHeader.copy(out, pos);
     pos = writeEntries(out, pos, entries);
   }
   pos += extensions.copy(out, pos);
   if (pos !== HEAD_RESERVE + tbsLength) throw new Error(`CRL length mismatch: wrote ${pos - HEAD_RESERVE} of ${tbsLength} bytes`);
 
-  const tbs = out.subarray(HEAD_RESERVE, pos);
-  const signature = algorithm.sign(tbs);
+  const signature = algorithm.sign(out.subarray(HEAD_RESERVE, pos));
   const signatureHeader = der.header(der.Tag.BIT_STRING, signature.length + 1);
-  const outerContent = tbsLength + algorithmId.length + signatureHeader.length + 1 + signature.length;
-  const outerHeader = der.header(der.Tag.SEQUENCE, outerContent);
-  if (algorithmId.length + signatureHeader.length + 1 + signature.length > algorithmId.length + SIGNATURE_RESERVE) {
-    const bitString = der.toBuffer(der.bitString(signature));
-    return Buffer.concat([outerHeader, tbs, algorithmId, bitString]);
-  }
+  if (signatureHeader.length + 1 + signature.length > reserve) throw new Error('CRL signature is larger than the space kept for it');
   pos += algorithmId.copy(out, pos);
   pos += signatureHeader.copy(out, pos);
-  out[pos++] = 0;
+  out[pos++] = 0; // no unused bits
   pos += signature.copy(out, pos);
+  const outerHeader = der.header(der.Tag.SEQUENCE, pos - HEAD_RESERVE);
   const start = HEAD_RESERVE - outerHeader.length;
   outerHeader.copy(out, start);
   return out.subarray(start, pos);

@@ -62,17 +62,24 @@ function isListQuery(query: URLSearchParams): boolean {
   return value !== null && ['1', 't', 'true'].includes(value.toLowerCase());
 }
 
-/** Decodes each segment; a segment that decodes to a slash, dot-segment or NUL is refused. */
+/**
+ * Decodes each segment. An encoded slash stays encoded (`%2F`), so it can never create a
+ * path segment; only routes that opt in (OCSP GET, whose base64 may contain `/`) accept it.
+ * Dot segments and NUL are refused.
+ */
 export function decodeLogicalPath(rawPath: string): string {
   const segments = rawPath.split('/');
   const decoded = segments.map((segment, index) => {
     let value: string;
     try {
-      value = decodeURIComponent(segment);
+      value = segment
+        .split(/%2f/i)
+        .map((part) => decodeURIComponent(part))
+        .join('%2F');
     } catch {
       throw badRequest('invalid path: bad percent-encoding');
     }
-    if (value.includes('/') || value.includes('\0')) throw badRequest('invalid path: encoded slash or NUL');
+    if (value.includes('\0')) throw badRequest('invalid path: NUL');
     if (value === '..' || value === '.' || (value === '' && index > 0 && index < segments.length - 1)) {
       throw badRequest('invalid path: empty or dot segment');
     }
@@ -105,6 +112,7 @@ export class Dispatcher {
     }
 
     const { match, mount } = await this.route(path);
+    if (path.includes('%2F') && !match.def.allowEncodedSlash) throw badRequest('invalid path: encoded slash');
     const handler = match.def.operations[operation];
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
 

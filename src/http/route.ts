@@ -43,6 +43,8 @@ export interface RouteDef<F extends Fields = Fields> {
   unauthenticated?: readonly Operation[];
   /** Pass the body through undecoded (OCSP requests). */
   rawBody?: boolean;
+  /** Accept `%2F` inside path parameters (OCSP GET carries base64 in the path). */
+  allowEncodedSlash?: boolean;
 }
 
 /** Keeps each route's field types for its handlers, then erases them for the route table. */

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type MintcaProcess, spawnMintca } from '../helpers/process.js';
 
+const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'mintca-crash-'));
 const processes: MintcaProcess[] = [];
 afterAll(() => {
@@ -33,7 +35,7 @@ async function call(url: string, token: string, method: string, path: string, bo
 }
 
 describe('crash safety of revocations', () => {
-  it('ok/every revocation answered 200 before kill -9 is in the CRL after restart', async () => {
+  it('ok/every revocation answered 200 before kill -9 is in the CRL and revoked in OCSP after restart', async () => {
     const first = await start();
     const init = await fetch(`${first.url}/v1/sys/init`, { method: 'PUT', body: '{}' });
     const token = ((await init.json()) as { root_token: string }).root_token;
@@ -62,6 +64,13 @@ describe('crash safety of revocations', () => {
     const text = execFileSync('bash', ['-c', `openssl crl -inform DER -in '${join(dir, 'crl.der')}' -CAfile '${join(dir, 'root.pem')}' -noout -text 2>&1`]).toString();
     expect(text).toContain('verify OK');
     for (const serial of acknowledged) expect(text).toContain(`Serial Number: ${serial.replace(/:/g, '').toUpperCase()}`);
+    for (const serial of acknowledged.slice(0, 5)) {
+      const pem = (await call(second.url, token, 'GET', `pki/cert/${serial}`)).json.data.certificate as string;
+      writeFileSync(join(dir, 'leaf.pem'), `${pem}\n`);
+      const answer = await run('bash', ['-c', `openssl ocsp -issuer '${join(dir, 'root.pem')}' -cert '${join(dir, 'leaf.pem')}' -url ${second.url}/v1/pki/ocsp -CAfile '${join(dir, 'root.pem')}' -timeout 10 2>&1`]);
+      expect(answer.stdout).toContain('Response verify OK');
+      expect(answer.stdout).toMatch(/: revoked\n/);
+    }
     const listed = (await call(second.url, token, 'GET', 'pki/certs/revoked?list=true')).json.data.keys as string[];
     expect(listed).toEqual(expect.arrayContaining(acknowledged));
     second.proc.child.kill('SIGTERM');

@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from '../helpers/server.js';
 
+const run = promisify(execFile);
 let server: TestServer;
 let work: string;
 let rootPem: string;
@@ -200,5 +202,83 @@ describe('issuer revocation', () => {
     const refused = await root('POST', `pki/issuer/${intermediateId}/issue/web`, { common_name: 'a.example.com', ttl: '1h' });
     expect(refused.status).toBe(400);
     expect(refused.json.errors[0]).toMatch(/not allowed to issue/);
+  });
+});
+
+describe('OCSP', () => {
+  // openssl checks thisUpdate/nextUpdate against the real time.
+  beforeAll(() => server.clock.set(Date.now()));
+  // Asynchronous: the server runs in this process, so a blocking child call would deadlock it.
+  const ocsp = async (certPem: string, extra: string[] = []): Promise<string> => {
+    const certFile = join(work, `ocsp-${Math.random()}.pem`);
+    writeFileSync(certFile, `${certPem}\n`);
+    writeFileSync(join(work, 'ca.pem'), rootPem);
+    const command = `openssl ocsp -issuer '${join(work, 'ca.pem')}' -cert '${certFile}' -url ${server.url}/v1/pki/ocsp -CAfile '${join(work, 'ca.pem')}' -timeout 10 ${extra.join(' ')} 2>&1`;
+    return (await run('bash', ['-c', command], { timeout: 15_000 })).stdout;
+  };
+
+  it('ok/answers good and revoked (with time), verified by openssl, nonce echoed', async () => {
+    const good = await issue();
+    const bad = await issue();
+    await root('POST', 'pki/revoke', { serial_number: bad.serial });
+    const goodText = await ocsp(good.certificate);
+    expect(goodText).toContain('Response verify OK');
+    expect(goodText).toMatch(/: good\n/);
+    expect(goodText).not.toContain('WARNING: no nonce');
+    expect(goodText).toMatch(/Next Update: /);
+    const badText = await ocsp(bad.certificate);
+    expect(badText).toMatch(/: revoked\n/);
+    expect(badText).toMatch(/Revocation Time: /);
+  });
+
+  it('ok/a revocation in between is seen at once, even for a repeated request', async () => {
+    const cert = await issue();
+    expect(await ocsp(cert.certificate, ['-no_nonce'])).toMatch(/: good\n/);
+    await root('POST', 'pki/revoke', { serial_number: cert.serial });
+    expect(await ocsp(cert.certificate, ['-no_nonce'])).toMatch(/: revoked\n/);
+  });
+
+  it('ok/GET with the base64 request in the path', async () => {
+    const cert = await issue();
+    const certFile = join(work, 'get.pem');
+    writeFileSync(certFile, `${cert.certificate}\n`);
+    execFileSync('openssl', ['ocsp', '-issuer', join(work, 'ca.pem'), '-cert', certFile, '-reqout', join(work, 'req.der'), '-no_nonce'], { stdio: 'ignore' });
+    const encoded = encodeURIComponent(execFileSync('base64', ['-w0', join(work, 'req.der')]).toString());
+    const res = await fetch(`${server.url}/v1/pki/ocsp/${encoded}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/ocsp-response');
+    writeFileSync(join(work, 'resp.der'), Buffer.from(await res.arrayBuffer()));
+    const text = execFileSync('bash', ['-c', `openssl ocsp -respin '${join(work, 'resp.der')}' -issuer '${join(work, 'ca.pem')}' -CAfile '${join(work, 'ca.pem')}' -cert '${certFile}' 2>&1`]).toString();
+    expect(text).toMatch(/: good\n/);
+  });
+
+  const rawOcsp = async (body: Buffer | string, path = 'pki/ocsp') => {
+    const res = await fetch(`${server.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body });
+    const der = Buffer.from(await res.arrayBuffer());
+    writeFileSync(join(work, 'raw-resp.der'), der);
+    return { status: res.status, type: res.headers.get('content-type'), text: execFileSync('bash', ['-c', `openssl ocsp -respin '${join(work, 'raw-resp.der')}' -resp_text 2>&1; true`]).toString() };
+  };
+
+  for (const [name, body] of [['garbage', 'garbage'], ['empty', ''], ['truncated DER', Buffer.from('3082ffff', 'hex')]] as const) {
+    it(`fail/a malformed request (${name}) gets an OCSP malformedRequest response`, async () => {
+      const res = await rawOcsp(body);
+      expect(res.status).toBe(400);
+      expect(res.type).toBe('application/ocsp-response');
+      expect(res.text).toContain('malformedrequest');
+    });
+  }
+
+  it('fail/ocsp_disable answers 401 with OCSP unauthorized', async () => {
+    await root('POST', 'pki/config/crl', { ocsp_disable: true });
+    try {
+      const cert = await issue();
+      writeFileSync(join(work, 'dis.pem'), `${cert.certificate}\n`);
+      execFileSync('openssl', ['ocsp', '-issuer', join(work, 'ca.pem'), '-cert', join(work, 'dis.pem'), '-reqout', join(work, 'dis.der'), '-no_nonce'], { stdio: 'ignore' });
+      const res = await rawOcsp(execFileSync('cat', [join(work, 'dis.der')]));
+      expect(res.status).toBe(401);
+      expect(res.text).toContain('unauthorized');
+    } finally {
+      await root('POST', 'pki/config/crl', { ocsp_disable: false });
+    }
   });
 });

@@ -12,6 +12,7 @@ import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
+import { OcspService } from './ocsp-service.js';
 import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
 
@@ -24,6 +25,7 @@ export interface PkiServices {
   config: PkiConfigService;
   crls: CrlService;
   revocations: RevocationService;
+  ocsp: OcspService;
 }
 
 export function createPkiServices(deps: {
@@ -38,6 +40,7 @@ export function createPkiServices(deps: {
   const directory = new IssuerDirectory(deps.store, custody);
   const roles = new RoleService(deps.store);
   const crls = new CrlService(deps.store, custody, deps.clock, deps.logger);
+  const ocsp = new OcspService(deps.store, custody, deps.clock, deps.logger);
   const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
@@ -47,6 +50,7 @@ export function createPkiServices(deps: {
     fetch: new FetchService(deps.store, directory),
     config: new PkiConfigService(deps.store),
     crls,
-    revocations: new RevocationService(deps.store, directory, crls, deps.clock),
+    revocations: new RevocationService(deps.store, directory, crls, ocsp, deps.clock),
+    ocsp,
   };
 }

@@ -5,6 +5,7 @@ import { pkiConfigUrlRoutes } from './config-urls.js';
 import { pkiFetchRoutes } from './fetch-routes.js';
 import { pkiIssueRoutes } from './issue-routes.js';
 import { pkiIssuerRoutes } from './issuer-routes.js';
+import { pkiOcspRoutes } from './ocsp-routes.js';
 import { pkiRevocationRoutes } from './revocation-routes.js';
 import { pkiRoleRoutes } from './role-routes.js';
 
@@ -19,5 +20,6 @@ export function pkiRoutes(pki: PkiServices): RouteDef[] {
     ...pkiCaRoutes(pki.ca, pki.issuers),
     ...pkiIssuerRoutes(pki.issuers),
     ...pkiConfigUrlRoutes(pki.config),
+    ...pkiOcspRoutes(pki.ocsp),
   ];
 }

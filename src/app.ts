@@ -26,6 +26,7 @@ export function buildApp(deps: Deps) {
     tokens: deps.services.tokens,
     systemRouter: new Router(tables.system),
     engines: new Map([...tables.engines].map(([type, routes]) => [type, new Router(routes)])),
+    authMethods: new Map([...tables.authMethods].map(([type, routes]) => [type, new Router(routes)])),
   });
 
   const app = Fastify({

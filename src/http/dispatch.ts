@@ -33,6 +33,8 @@ export interface DispatcherDeps {
   systemRouter: Router;
   /** Route tables of secret-engine types, by mount type. */
   engines: ReadonlyMap<string, Router>;
+  /** Route tables of auth-method types, by mount type (served under auth/<path>/). */
+  authMethods: ReadonlyMap<string, Router>;
 }
 
 /** Paths that answer before initialization. */
@@ -150,9 +152,10 @@ export class Dispatcher {
       if (!match) throw notFound(path.startsWith('sys/') ? `no handler for route "${path}". route entry not found.` : 'unsupported path');
       return { match, mount: null };
     }
-    const resolved = await this.deps.mounts.resolve('secret', path);
+    const isAuth = path.startsWith('auth/');
+    const resolved = await this.deps.mounts.resolve(isAuth ? 'auth' : 'secret', isAuth ? path.slice('auth/'.length) : path);
     if (!resolved) throw notFound(`no handler for route "${path}". route entry not found.`);
-    const router = this.deps.engines.get(resolved.mount.type);
+    const router = (isAuth ? this.deps.authMethods : this.deps.engines).get(resolved.mount.type);
     const match = router?.match(resolved.rest) ?? null;
     if (!match) throw notFound('unsupported path');
     return { match, mount: resolved.mount };

@@ -45,10 +45,8 @@ function toOpenApiPath(prefix: string, pattern: string): { path: string; pathPar
     }
     return segment;
   });
-  if (prefix !== '') {
-    const mountParam = prefix.replace(/[{}]/g, '');
-    pathParams.unshift(mountParam);
-  }
+  const mountParam = /\{([^}]+)\}/.exec(prefix)?.[1];
+  if (mountParam) pathParams.unshift(mountParam);
   return { path: `/${prefix === '' ? '' : `${prefix}/`}${segments.join('/')}`, pathParams };
 }
 

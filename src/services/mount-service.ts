@@ -71,6 +71,7 @@ export class MountService {
     if (kind === 'secret' && reservedSecretPrefixes.some((prefix) => path.startsWith(prefix))) {
       throw badRequest(`cannot mount at reserved path "${path}"`);
     }
+    if (kind === 'auth' && path.startsWith('token/')) throw badRequest('token credential backend cannot be instantiated');
     if (!this.knownTypes(kind).has(input.type)) throw badRequest(`plugin not found in the catalog: ${input.type}`);
     const config: MountConfig = {
       defaultLeaseTtl: input.defaultLeaseTtl,
@@ -89,7 +90,8 @@ export class MountService {
       path,
       type: input.type,
       description: input.description,
-      accessor: `${input.type}_${this.random.bytes(4).toString('hex')}`,
+      // Vault's accessors: pki_1a2b3c4d for engines, auth_kubernetes_1a2b3c4d for auth methods.
+      accessor: `${kind === 'auth' ? 'auth_' : ''}${input.type}_${this.random.bytes(4).toString('hex')}`,
       config,
       options: input.options,
       local: input.local,

@@ -3,7 +3,7 @@ import { type Clock, nowSeconds } from '../core/clock.js';
 import { badRequest, CaError } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
 import type { Random } from '../core/random.js';
-import type { Store, TokenRecord } from '../storage/types.js';
+import type { Store, TokenIdentity, TokenRecord } from '../storage/types.js';
 
 export interface TokenLimits {
   defaultTtl: number;
@@ -23,6 +23,22 @@ export interface CreateTokenInput {
   displayName: string;
   numUses: number;
   type: string;
+}
+
+/** What an auth method's role grants a login (Vault's token_* role fields). */
+export interface LoginTokenInput {
+  policies: string[];
+  noDefaultPolicy: boolean;
+  ttl: number;
+  maxTtl: number;
+  explicitMaxTtl: number;
+  period: number;
+  numUses: number;
+  meta: Record<string, string>;
+  displayName: string;
+  /** e.g. auth/kubernetes/login */
+  path: string;
+  identity: TokenIdentity;
 }
 
 /** An authenticated caller: the presented token and its stored record. */
@@ -95,6 +111,7 @@ export class TokenService {
       path: 'auth/token/root',
       type: 'service',
       entityId: '',
+      identity: null,
     };
     return { token, record };
   }
@@ -132,7 +149,47 @@ export class TokenService {
       renewable: input.renewable,
       path: orphanEndpoint ? 'auth/token/create-orphan' : 'auth/token/create',
       type: 'service',
-      entityId: '',
+      // A child token keeps its parent's entity and identity, as in Vault.
+      entityId: parent.entityId,
+      identity: parent.identity,
+    };
+    await this.store.tokens.insert(record);
+    return { token, record, warnings };
+  }
+
+  /** A token for a successful auth-method login (auth/<method>/login). */
+  async createForLogin(input: LoginTokenInput): Promise<IssuedToken> {
+    const warnings: string[] = [];
+    const policies = [...new Set(input.policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== '' && p !== 'root'))];
+    if (!input.noDefaultPolicy && !policies.includes('default')) policies.push('default');
+    policies.sort();
+    let max = input.maxTtl > 0 ? input.maxTtl : this.limits.maxTtl;
+    if (input.explicitMaxTtl > 0) max = Math.min(max, input.explicitMaxTtl);
+    let ttl = input.period > 0 ? input.period : input.ttl > 0 ? input.ttl : this.limits.defaultTtl;
+    if (ttl > max && input.period === 0) {
+      warnings.push(`TTL of "${ttl}s" exceeded the effective max_ttl of "${max}s"; TTL value is capped accordingly`);
+      ttl = max;
+    }
+    const now = nowSeconds(this.clock);
+    const token = newServiceToken(this.random);
+    const record: TokenRecord = {
+      hash: this.keyring.tokenHash(token),
+      accessor: newAccessor(this.random),
+      parentAccessor: null,
+      policies,
+      meta: input.meta,
+      displayName: tokenDisplayName(input.displayName),
+      numUses: input.numUses,
+      creationTime: now,
+      creationTtl: ttl,
+      expireTime: now + ttl,
+      explicitMaxTtl: input.explicitMaxTtl > 0 ? input.explicitMaxTtl : input.maxTtl,
+      period: input.period,
+      renewable: true,
+      path: input.path,
+      type: 'service',
+      entityId: input.identity.entityId,
+      identity: input.identity,
     };
     await this.store.tokens.insert(record);
     return { token, record, warnings };

@@ -38,6 +38,15 @@ export interface MountStore {
   delete(kind: MountKind, path: string): Promise<boolean>;
 }
 
+/** The entity and alias a login gave a token (structurally the CallerIdentity of templates). */
+export interface TokenIdentity {
+  entityId: string;
+  entityName: string;
+  entityMetadata: Record<string, string>;
+  /** By auth mount accessor. */
+  aliases: Record<string, { id: string; name: string; metadata: Record<string, string> }>;
+}
+
 export interface TokenRecord {
   hash: string;
   accessor: string;
@@ -58,6 +67,8 @@ export interface TokenRecord {
   path: string;
   type: 'service' | 'batch';
   entityId: string;
+  /** Set for tokens from auth-method logins; null for tokens made with auth/token. */
+  identity: TokenIdentity | null;
 }
 
 export interface TokenStore {
@@ -93,8 +104,34 @@ export interface SystemStore {
   setValueOnce(key: string, value: string): Promise<string>;
 }
 
+export interface PolicyRecord {
+  name: string;
+  policy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PolicyStore {
+  get(name: string): Promise<PolicyRecord | null>;
+  put(name: string, policy: string, nowMs: number): Promise<void>;
+  delete(name: string): Promise<boolean>;
+  list(): Promise<string[]>;
+}
+
+/** Auth methods keep their config and roles as documents per mount. */
+export interface AuthStore {
+  getConfig<T>(mountUuid: string, name: string): Promise<T | null>;
+  setConfig(mountUuid: string, name: string, value: unknown): Promise<void>;
+  getRole<T>(mountUuid: string, name: string): Promise<T | null>;
+  putRole(mountUuid: string, name: string, role: unknown): Promise<void>;
+  deleteRole(mountUuid: string, name: string): Promise<boolean>;
+  listRoles(mountUuid: string): Promise<string[]>;
+}
+
 export interface Store {
   readonly system: SystemStore;
+  readonly policies: PolicyStore;
+  readonly auth: AuthStore;
   readonly mounts: MountStore;
   readonly tokens: TokenStore;
   readonly pki: PkiStore;
@@ -276,4 +313,67 @@ export interface PkiStore {
   nextCrlNumber(mountUuid: string, issuerId: string): Promise<number>;
   /** Stores the CRL unless a newer one (higher number) is already stored. */
   saveCrl(mountUuid: string, crl: StoredCrl): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// PKI tidy (the `tidy` endpoint and auto-tidy), merged into PkiStore above. Every method is
+// one short unit of work over at most `limit` rows that continues from a keyset cursor, so a
+// tidy of millions of rows never holds the database for long and never spans an await.
+
+/** Where a walk over stored certificates stopped; certificates are walked in (notAfter, serial) order. */
+export interface PkiCertCursor {
+  notAfterMs: number;
+  serial: string;
+}
+
+export interface PkiTidyCertBatch {
+  /** Certificates deleted by this batch (at most `limit` rows were examined). */
+  deleted: number;
+  /** Where the next batch starts; null when no expired certificate is left after this batch. */
+  next: PkiCertCursor | null;
+}
+
+export interface PkiTidyRevocationBatch {
+  /** Revocations deleted, and the stored certificates deleted with them. */
+  revocationsDeleted: number;
+  certsDeleted: number;
+  /** Issuers whose CRLs lost entries, sorted, each once (revocations without an issuer are not listed). */
+  issuerIds: string[];
+  /** The revocation seq the next batch continues after; null when the walk is done. */
+  nextSeq: number | null;
+}
+
+/** A revocation whose issuer is unset or no longer an issuer of the mount. */
+export interface PkiOrphanRevocation {
+  seq: number;
+  serial: string;
+  issuerId: string | null;
+  /** The revoked certificate: its stored row, else an issuer of the mount with that serial; null when unknown. */
+  certificateDer: Buffer | null;
+}
+
+export interface PkiStore {
+  /**
+   * One batch of tidy_cert_store: examines up to `limit` stored certificates with notAfter before
+   * `expiredBeforeMs`, after `after`, and deletes those that are not revoked. A revoked
+   * certificate stays until tidy_revoked_certs removes it with its revocation: its row is what
+   * tells when the revocation itself may go.
+   */
+  deleteExpiredCerts(mountUuid: string, expiredBeforeMs: number, after: PkiCertCursor | null, limit: number): Promise<PkiTidyCertBatch>;
+  /**
+   * One batch of tidy_revoked_certs: examines up to `limit` revocations after seq `afterSeq` and
+   * deletes those whose certificate expired before `expiredBeforeMs`, with the certificate's
+   * stored row. The expiry comes from the stored certificate, else from an issuer of the mount
+   * with that serial (a revoked intermediate). A revocation whose certificate is neither is kept:
+   * nothing proves it expired, and dropping a live revocation from a CRL would un-revoke it.
+   */
+  deleteExpiredRevocations(mountUuid: string, expiredBeforeMs: number, afterSeq: number, limit: number): Promise<PkiTidyRevocationBatch>;
+  /** Examines up to `limit` revocations after seq `afterSeq`; returns those whose issuer is unset or deleted. */
+  listOrphanRevocations(mountUuid: string, afterSeq: number, limit: number): Promise<{ orphans: PkiOrphanRevocation[]; nextSeq: number | null }>;
+  /** Points one revocation at another issuer (its CRL); false when the serial is not revoked. */
+  setRevocationIssuer(mountUuid: string, serial: string, issuerId: string): Promise<boolean>;
+  /** How many certificates are stored and how many are revoked in the mount (tidy-status). */
+  countCertsAndRevocations(mountUuid: string): Promise<{ certs: number; revocations: number }>;
+  /** Issuers whose certificate's notAfter is before `expiredBeforeMs`, by id. */
+  listExpiredIssuers(mountUuid: string, expiredBeforeMs: number): Promise<PkiIssuerRecord[]>;
 }

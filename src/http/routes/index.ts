@@ -11,6 +11,8 @@ export interface RouteTables {
   system: RouteDef[];
   /** Route tables by secret-engine type, relative to the mount. */
   engines: Map<string, RouteDef[]>;
+  /** Route tables by auth-method type, relative to the auth mount. */
+  authMethods: Map<string, RouteDef[]>;
 }
 
 const openApiRoute = (document: () => unknown): RouteDef =>
@@ -27,6 +29,7 @@ export function openApiGroups(tables: RouteTables): RouteGroup[] {
   return [
     { prefix: '', routes: tables.system },
     ...[...tables.engines].map(([type, routes]) => ({ prefix: `{${type}_mount}`, routes })),
+    ...[...tables.authMethods].map(([type, routes]) => ({ prefix: `auth/{${type}_mount}`, routes })),
   ];
 }
 
@@ -35,10 +38,12 @@ export function buildRouteTables(deps: Deps): RouteTables {
   const tables: RouteTables = {
     system: [
       ...sysStatusRoutes({ system: services.system, clock: deps.clock, storageType: 'sqlite' }),
-      ...sysMountsRoutes(services.mounts),
+      ...sysMountsRoutes(services.mounts, 'secret'),
+      ...sysMountsRoutes(services.mounts, 'auth'),
       ...authTokenRoutes(services.tokens),
     ],
     engines: new Map([['pki', pkiRoutes(services.pki)]]),
+    authMethods: new Map(),
   };
   let document: unknown = null;
   tables.system.push(openApiRoute(() => (document ??= buildOpenApi(openApiGroups(tables)))));

@@ -1,7 +1,7 @@
 import { badRequest } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import type { MountService } from '../../services/mount-service.js';
-import type { MountRecord } from '../../storage/types.js';
+import type { MountKind, MountRecord } from '../../storage/types.js';
 import { noContent, respond } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
 
@@ -24,20 +24,21 @@ const mountView = (mount: MountRecord) => ({
   uuid: mount.uuid,
 });
 
-const systemMountView = {
-  accessor: 'system_00000000',
+/** The built-in entry each table lists first: sys/ among secret engines, token/ among auth methods. */
+const builtinView = (kind: MountKind) => ({
+  accessor: kind === 'secret' ? 'system_00000000' : 'auth_token_00000000',
   config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false },
-  description: 'system endpoints used for control, policy and debugging',
+  description: kind === 'secret' ? 'system endpoints used for control, policy and debugging' : 'token based credentials',
   external_entropy_access: false,
   local: false,
   options: null,
   plugin_version: '',
   running_plugin_version: '',
   running_sha256: '',
-  seal_wrap: true,
-  type: 'system',
-  uuid: '00000000-0000-0000-0000-000000000000',
-};
+  seal_wrap: kind === 'secret',
+  type: kind === 'secret' ? 'system' : 'token',
+  uuid: kind === 'secret' ? '00000000-0000-0000-0000-000000000000' : '00000000-0000-0000-0000-000000000001',
+});
 
 /** Vault's tune accepts "" (unchanged), "system" (back to the system default), seconds or a duration. */
 function tuneTtl(value: unknown): number | undefined {
@@ -50,22 +51,26 @@ function tuneTtl(value: unknown): number | undefined {
   }
 }
 
-export function sysMountsRoutes(mounts: MountService): RouteDef[] {
+/** sys/mounts (secret engines) and sys/auth (auth methods): the same shapes over two mount tables. */
+export function sysMountsRoutes(mounts: MountService, kind: MountKind = 'secret'): RouteDef[] {
+  const base = kind === 'secret' ? 'sys/mounts' : 'sys/auth';
+  const builtinPath = kind === 'secret' ? 'sys/' : 'token/';
+  const what = kind === 'secret' ? 'secrets engine' : 'auth method';
   return [
     defineRoute({
-      pattern: 'sys/mounts',
-      summary: 'List the mounted secrets engines.',
+      pattern: base,
+      summary: `List the mounted ${what}s.`,
       fields: {},
       operations: {
         read: async () => {
-          const data: Record<string, unknown> = { 'sys/': systemMountView };
-          for (const mount of await mounts.list('secret')) data[mount.path] = mountView(mount);
+          const data: Record<string, unknown> = { [builtinPath]: builtinView(kind) };
+          for (const mount of await mounts.list(kind)) data[mount.path] = mountView(mount);
           return respond(data, { dataAtTopLevel: true });
         },
       },
     }),
     defineRoute({
-      pattern: 'sys/mounts/*path/tune',
+      pattern: `${base}/*path/tune`,
       summary: 'Read or tune a mount\'s lease TTLs and description.',
       fields: {
         path: { type: 'string', description: 'The mount path.' },
@@ -81,7 +86,7 @@ export function sysMountsRoutes(mounts: MountService): RouteDef[] {
       },
       operations: {
         read: async ({ params }) => {
-          const mount = await mounts.get('secret', params.path!);
+          const mount = await mounts.get(kind, params.path!);
           if (!mount) throw badRequest(`cannot fetch sysview for path "${params.path}/"`);
           const ttls = mounts.effectiveTtls(mount);
           return respond(
@@ -96,7 +101,7 @@ export function sysMountsRoutes(mounts: MountService): RouteDef[] {
           );
         },
         update: async ({ params, rawData, data, provided }) => {
-          await mounts.tune('secret', params.path!, {
+          await mounts.tune(kind, params.path!, {
             defaultLeaseTtl: tuneTtl(rawData.default_lease_ttl),
             maxLeaseTtl: tuneTtl(rawData.max_lease_ttl),
             description: provided('description') ? data.description : undefined,
@@ -106,11 +111,11 @@ export function sysMountsRoutes(mounts: MountService): RouteDef[] {
       },
     }),
     defineRoute({
-      pattern: 'sys/mounts/*path',
-      summary: 'Enable (POST), read (GET) or disable (DELETE) a secrets engine at a path.',
+      pattern: `${base}/*path`,
+      summary: `Enable (POST), read (GET) or disable (DELETE) a ${what} at a path.`,
       fields: {
         path: { type: 'string', description: 'Where to mount, e.g. pki, pki_int or team-a/pki.' },
-        type: { type: 'string', description: 'The engine type: pki.' },
+        type: { type: 'string', description: kind === 'secret' ? 'The engine type: pki.' : 'The auth method type.' },
         description: { type: 'string', description: 'Human-readable description.' },
         config: { type: 'object', description: 'default_lease_ttl and max_lease_ttl as seconds or durations.' },
         options: { type: 'map', description: 'Engine options.' },
@@ -122,14 +127,14 @@ export function sysMountsRoutes(mounts: MountService): RouteDef[] {
       },
       operations: {
         read: async ({ params }) => {
-          const mount = await mounts.get('secret', params.path!);
+          const mount = await mounts.get(kind, params.path!);
           if (!mount) throw badRequest(`no matching mount at "${params.path}/"`);
           return respond(mountView(mount), { dataAtTopLevel: true });
         },
         update: async ({ params, data }) => {
           const type = data.type || data.plugin_name;
           if (type === '') throw badRequest('missing required field "type"');
-          await mounts.enable('secret', params.path!, {
+          await mounts.enable(kind, params.path!, {
             type,
             description: data.description,
             defaultLeaseTtl: tuneTtl(data.config.default_lease_ttl) ?? 0,
@@ -141,7 +146,7 @@ export function sysMountsRoutes(mounts: MountService): RouteDef[] {
           return noContent();
         },
         delete: async ({ params }) => {
-          await mounts.disable('secret', params.path!);
+          await mounts.disable(kind, params.path!);
           return noContent();
         },
       },

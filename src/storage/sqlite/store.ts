@@ -1,8 +1,10 @@
 import type { Store } from '../types.js';
 import { openDatabase } from './db.js';
 import { migrate, readMigrations } from './migrate.js';
+import { createAuthStore } from './auth-store.js';
 import { createMountStore } from './mount-store.js';
 import { createPkiStore } from './pki-store.js';
+import { createPolicyStore } from './policy-store.js';
 import { createSystemStore } from './system-store.js';
 import { createTokenStore } from './token-store.js';
 
@@ -22,6 +24,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   return {
     system: createSystemStore(db),
+    policies: createPolicyStore(db),
+    auth: createAuthStore(db),
     mounts: createMountStore(db),
     tokens: createTokenStore(db),
     pki: createPkiStore(db),

@@ -19,6 +19,7 @@ interface TokenRow {
   path: string;
   type: string;
   entity_id: string;
+  identity: string | null;
 }
 
 const fromRow = (row: TokenRow): TokenRecord => ({
@@ -38,13 +39,14 @@ const fromRow = (row: TokenRow): TokenRecord => ({
   path: row.path,
   type: row.type === 'batch' ? 'batch' : 'service',
   entityId: row.entity_id,
+  identity: row.identity === null ? null : (JSON.parse(row.identity) as TokenRecord['identity']),
 });
 
 export function insertToken(db: Database.Database, token: TokenRecord): void {
   db.prepare(
     `INSERT INTO tokens (hash, accessor, parent_accessor, policies, meta, display_name, num_uses, creation_time,
-       creation_ttl, expire_time, explicit_max_ttl, period, renewable, path, type, entity_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       creation_ttl, expire_time, explicit_max_ttl, period, renewable, path, type, entity_id, identity)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     token.hash,
     token.accessor,
@@ -62,6 +64,7 @@ export function insertToken(db: Database.Database, token: TokenRecord): void {
     token.path,
     token.type,
     token.entityId,
+    token.identity === null ? null : JSON.stringify(token.identity),
   );
 }
 

@@ -60,10 +60,11 @@ describe('migrations', () => {
     const dir = tempDir();
     const db = new Database(join(dir, 'm.db'));
     const good = readMigrations();
-    const broken = { version: good.length + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;', checksum: 'c' };
+    const newest = Math.max(...good.map((m) => m.version));
+    const broken = { version: newest + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;', checksum: 'c' };
     expect(() => migrate(db, [...good, broken], 1)).toThrow();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
-    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: good.length });
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: newest });
     db.close();
   });
 });

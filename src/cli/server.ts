@@ -95,6 +95,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (rootToken !== null) process.stdout.write(devBanner(apiAddr, rootToken));
   const pkiMounts = async () => (await deps.services.mounts.list('secret')).filter((mount) => mount.type === 'pki');
   const stopCrlScheduler = deps.services.pki.crls.startScheduler(pkiMounts);
+  const stopTidyScheduler = deps.services.pki.tidy.startScheduler(pkiMounts);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -103,6 +104,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
       stopping = true;
       deps.logger.info({ signal }, 'shutting down');
       stopCrlScheduler();
+      stopTidyScheduler();
       void app
         .close()
         .then(() => deps.store.close())

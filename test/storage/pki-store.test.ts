@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite/store.js';
-import type { MountRecord, PkiCertRecord, PkiChange, PkiIssuerRecord, PkiKeyRecord, PkiStore, Store } from '../../src/storage/types.js';
+import type {
+  MountRecord, PkiCertCursor, PkiCertRecord, PkiChange, PkiIssuerRecord, PkiKeyRecord, PkiOrphanRevocation, PkiStore, PkiTidyCertBatch,
+  PkiTidyRevocationBatch, Store,
+} from '../../src/storage/types.js';
 
 /**
  * Contract of PkiStore. Each backend supplies a factory; the cases use only the Store interface,
@@ -397,6 +400,121 @@ for (const [backendName, open] of backends) {
         await other.saveCrl(a, newer);
         expect(await pki.getCrl(a, 'i', false)).toEqual(newer);
         expect(await pki.getCrl(a, 'i', true)).toBeNull();
+      });
+    });
+
+    describe('tidy', () => {
+      /** Runs batches until the store says the walk is done; returns every batch. */
+      const walkCerts = async (m: string, before: number, limit: number) => {
+        const batches = [];
+        let cursor: PkiCertCursor | null = null;
+        do {
+          const batch: PkiTidyCertBatch = await pki.deleteExpiredCerts(m, before, cursor, limit);
+          batches.push(batch);
+          cursor = batch.next;
+        } while (cursor && batches.length < 100);
+        return batches;
+      };
+      const walkRevocations = async (m: string, before: number, limit: number) => {
+        const batches: PkiTidyRevocationBatch[] = [];
+        let afterSeq: number | null = 0;
+        do {
+          const batch: PkiTidyRevocationBatch = await pki.deleteExpiredRevocations(m, before, afterSeq, limit);
+          batches.push(batch);
+          afterSeq = batch.nextSeq;
+        } while (afterSeq !== null && batches.length < 100);
+        return batches;
+      };
+      const revoke = (m: string, s: string, issuerId: string | null) => pki.revokeCert(m, { serial: s, issuerId, revokedAtMs: 1, reason: null });
+
+      it('ok/deleteExpiredCerts deletes expired certificates in batches, keeps valid and revoked ones and other mounts\' rows', async () => {
+        const expired = Array.from({ length: 10 }, (_, n) => cert({ notAfterMs: 1000 + (n % 3) }));
+        const valid = [cert({ notAfterMs: 2000 }), cert({ notAfterMs: 9000 })]; // 2000: not strictly before the cutoff
+        const revoked = cert({ notAfterMs: 500 });
+        await pki.applyChange(a, change({ certs: [...expired, ...valid, revoked] }));
+        await pki.applyChange(b, change({ certs: [cert({ notAfterMs: 1000 })] }));
+        await revoke(a, revoked.serial, null);
+        const batches = await walkCerts(a, 2000, 4);
+        expect(batches.map((x) => x.deleted)).toEqual([3, 4, 3]); // the revoked one is examined first and skipped
+        expect(batches.at(-1)!.next).toBeNull();
+        expect(batches[0]!.next).toEqual({ notAfterMs: expect.any(Number), serial: expect.any(String) });
+        expect(await pki.listCertSerials(a)).toEqual([...valid, revoked].map((c) => c.serial).sort());
+        expect(await pki.listCertSerials(b)).toHaveLength(1);
+        expect(await walkCerts(a, 2000, 4)).toEqual([{ deleted: 0, next: null }]);
+      });
+
+      it('ok/deleteExpiredRevocations removes expired revocations with their certificates, reports their issuers, keeps unknown ones', async () => {
+        const i1 = issuer({ notAfterMs: 900 }); // a revoked intermediate: known from the issuers only
+        await pki.applyChange(a, change({ issuers: [i1] }));
+        const [e1, e2, live] = [cert({ notAfterMs: 100 }), cert({ notAfterMs: 200 }), cert({ notAfterMs: 5000 })];
+        await pki.applyChange(a, change({ certs: [e1!, e2!, live!] }));
+        await revoke(a, e1!.serial, 'issuer-1');
+        await revoke(a, live!.serial, 'issuer-1');
+        await revoke(a, 'aa:bb', 'issuer-1'); // certificate unknown: kept
+        await revoke(a, e2!.serial, 'issuer-2');
+        await revoke(a, i1.serial, 'parent');
+        await revoke(a, 'cc:dd', null);
+        await revoke(b, e1!.serial, 'issuer-1');
+        const batches = await walkRevocations(a, 1000, 2);
+        expect(batches).toHaveLength(4); // three full pages, then an empty one
+        expect(batches.reduce((n, x) => n + x.revocationsDeleted, 0)).toBe(3);
+        expect(batches.reduce((n, x) => n + x.certsDeleted, 0)).toBe(2);
+        expect([...new Set(batches.flatMap((x) => x.issuerIds))].sort()).toEqual(['issuer-1', 'issuer-2', 'parent']);
+        expect(await pki.listRevokedSerials(a)).toEqual(['aa:bb', 'cc:dd', live!.serial].sort());
+        expect(await pki.listCertSerials(a)).toEqual([live!.serial]);
+        expect(await pki.getIssuer(a, i1.id)).not.toBeNull(); // only its revocation went
+        expect(await pki.listRevokedSerials(b)).toEqual([e1!.serial]);
+        expect(await pki.countRevocations(a, 'issuer-1')).toBe(2);
+      });
+
+      it('ok/listOrphanRevocations finds revocations without a valid issuer, with their certificates; setRevocationIssuer moves one', async () => {
+        const i = issuer();
+        const gone = issuer();
+        await pki.applyChange(a, change({ issuers: [i, gone] }));
+        const [c1, c2] = [cert(), cert()];
+        await pki.applyChange(a, change({ certs: [c1!, c2!] }));
+        await revoke(a, c1!.serial, i.id); // fine
+        await revoke(a, c2!.serial, null); // no issuer, certificate stored
+        await revoke(a, 'aa:bb', gone.id); // issuer deleted below, certificate unknown
+        await revoke(a, gone.serial, gone.id); // its own serial: the certificate comes from the issuer row... until deleted
+        await revoke(b, 'aa:bb', null);
+        const gonesDer = gone.certificateDer;
+        expect(await pki.deleteIssuer(a, gone.id)).toBe(true);
+        await pki.applyChange(a, change({ issuers: [issuer({ serial: gone.serial, certificateDer: gonesDer })] }));
+        const orphans = [];
+        let afterSeq: number | null = 0;
+        let pages = 0;
+        do {
+          const page: { orphans: PkiOrphanRevocation[]; nextSeq: number | null } = await pki.listOrphanRevocations(a, afterSeq, 2);
+          orphans.push(...page.orphans);
+          afterSeq = page.nextSeq;
+          pages++;
+        } while (afterSeq !== null);
+        expect(pages).toBe(3);
+        expect(orphans.map((o) => [o.serial, o.issuerId, o.certificateDer])).toEqual([
+          [c2!.serial, null, c2!.certificateDer],
+          ['aa:bb', gone.id, null],
+          [gone.serial, gone.id, gonesDer],
+        ]);
+        expect(orphans.map((o) => o.seq)).toEqual([...orphans.map((o) => o.seq)].sort((x, y) => x - y));
+        expect(await pki.setRevocationIssuer(a, 'aa:bb', i.id)).toBe(true);
+        expect(await pki.setRevocationIssuer(a, 'ee:ff', i.id)).toBe(false);
+        expect((await pki.getRevocation(a, 'aa:bb'))?.issuerId).toBe(i.id);
+        expect((await pki.getRevocation(b, 'aa:bb'))?.issuerId).toBeNull();
+        expect((await pki.listOrphanRevocations(a, 0, 100)).orphans.map((o) => o.serial)).toEqual([c2!.serial, gone.serial]);
+      });
+
+      it('ok/countCertsAndRevocations and listExpiredIssuers are per mount', async () => {
+        const old = issuer({ notAfterMs: 100 });
+        const current = issuer({ notAfterMs: 10_000 });
+        await pki.applyChange(a, change({ issuers: [old, current], certs: [cert(), cert(), cert()] }));
+        await pki.applyChange(b, change({ certs: [cert()] }));
+        await revoke(a, 'aa:bb', null);
+        expect(await pki.countCertsAndRevocations(a)).toEqual({ certs: 3, revocations: 1 });
+        expect(await pki.countCertsAndRevocations(b)).toEqual({ certs: 1, revocations: 0 });
+        expect(await pki.listExpiredIssuers(a, 1000)).toEqual([old]);
+        expect(await pki.listExpiredIssuers(a, 100)).toEqual([]);
+        expect(await pki.listExpiredIssuers(b, 1e12)).toEqual([]);
       });
     });
 

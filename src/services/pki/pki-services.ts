@@ -15,6 +15,7 @@ import { KeyCustody } from './key-custody.js';
 import { OcspService } from './ocsp-service.js';
 import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
+import { TidyService } from './tidy-service.js';
 
 export interface PkiServices {
   ca: CaService;
@@ -26,6 +27,7 @@ export interface PkiServices {
   crls: CrlService;
   revocations: RevocationService;
   ocsp: OcspService;
+  tidy: TidyService;
 }
 
 export function createPkiServices(deps: {
@@ -52,5 +54,6 @@ export function createPkiServices(deps: {
     crls,
     revocations: new RevocationService(deps.store, directory, crls, ocsp, deps.clock),
     ocsp,
+    tidy: new TidyService(deps.store, crls, ocsp, deps.clock, deps.logger),
   };
 }

@@ -7,6 +7,7 @@ import { createPkiDocumentStore } from './pki-document-store.js';
 import { createPkiIssuerStore } from './pki-issuer-store.js';
 import { createPkiKeyStore } from './pki-key-store.js';
 import { createPkiRevocationStore } from './pki-revocation-store.js';
+import { createPkiTidyStore } from './pki-tidy-store.js';
 
 /**
  * The PKI engine's storage over SQLite (migrations/sqlite/0002_pki.sql, 0003_revocation.sql), one file per group of
@@ -21,5 +22,6 @@ export function createPkiStore(db: Database.Database): PkiStore {
     ...createPkiDocumentStore(db, config),
     ...createPkiCertStore(db),
     ...createPkiRevocationStore(db),
+    ...createPkiTidyStore(db),
   };
 }

@@ -8,6 +8,7 @@ import { pkiIssuerRoutes } from './issuer-routes.js';
 import { pkiOcspRoutes } from './ocsp-routes.js';
 import { pkiRevocationRoutes } from './revocation-routes.js';
 import { pkiRoleRoutes } from './role-routes.js';
+import { pkiTidyRoutes } from './tidy-routes.js';
 
 /** Every route of a `pki` mount, relative to the mount path. */
 export function pkiRoutes(pki: PkiServices): RouteDef[] {
@@ -21,5 +22,6 @@ export function pkiRoutes(pki: PkiServices): RouteDef[] {
     ...pkiIssuerRoutes(pki.issuers),
     ...pkiConfigUrlRoutes(pki.config),
     ...pkiOcspRoutes(pki.ocsp),
+    ...pkiTidyRoutes(pki.tidy),
   ];
 }

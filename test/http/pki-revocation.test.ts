@@ -253,7 +253,7 @@ describe('OCSP', () => {
   });
 
   const rawOcsp = async (body: Buffer | string, path = 'pki/ocsp') => {
-    const res = await fetch(`${server.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body });
+    const res = await fetch(`${server.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
     const der = Buffer.from(await res.arrayBuffer());
     writeFileSync(join(work, 'raw-resp.der'), der);
     return { status: res.status, type: res.headers.get('content-type'), text: execFileSync('bash', ['-c', `openssl ocsp -respin '${join(work, 'raw-resp.der')}' -resp_text 2>&1; true`]).toString() };

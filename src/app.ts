@@ -24,6 +24,7 @@ export function buildApp(deps: Deps) {
     system: deps.services.system,
     mounts: deps.services.mounts,
     tokens: deps.services.tokens,
+    policies: deps.services.policies,
     systemRouter: new Router(tables.system),
     engines: new Map([...tables.engines].map(([type, routes]) => [type, new Router(routes)])),
     authMethods: new Map([...tables.authMethods].map(([type, routes]) => [type, new Router(routes)])),

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './core/clock.js';
 import { Keyring } from './core/keyring.js';
 import { cryptoRandom, type Random } from './core/random.js';
 import { MountService } from './services/mount-service.js';
+import { PolicyService } from './services/policy-service.js';
 import { createPkiServices, type PkiServices } from './services/pki/pki-services.js';
 import { SystemService } from './services/system-service.js';
 import { TokenService } from './services/token-service.js';
@@ -14,6 +15,7 @@ export interface Services {
   system: SystemService;
   mounts: MountService;
   tokens: TokenService;
+  policies: PolicyService;
   pki: PkiServices;
 }
 
@@ -70,5 +72,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     throw error;
   }
   const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger });
-  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, pki } };
+  const policies = new PolicyService(store, clock);
+  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki } };
 }

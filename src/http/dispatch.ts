@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isAllowed } from '../auth/default-policy.js';
 import { badRequest, CaError, notFound, permissionDenied } from '../core/errors.js';
 import type { MountService } from '../services/mount-service.js';
+import type { PolicyService } from '../services/policy-service.js';
 import type { SystemService } from '../services/system-service.js';
 import type { Caller, TokenService } from '../services/token-service.js';
 import type { MountRecord } from '../storage/types.js';
 import { decodeBody, decodeForm } from './body.js';
 import { decodeFields } from './fields.js';
 import { type Reply, respond } from './reply.js';
-import { capabilityOf, type Operation, type RouteMatch, Router } from './route.js';
+import type { Operation, RouteMatch, Router } from './route.js';
 
 export interface LogicalRequest {
   method: string;
@@ -30,6 +30,7 @@ export interface DispatcherDeps {
   system: SystemService;
   mounts: MountService;
   tokens: TokenService;
+  policies: PolicyService;
   systemRouter: Router;
   /** Route tables of secret-engine types, by mount type. */
   engines: ReadonlyMap<string, Router>;
@@ -118,16 +119,16 @@ export class Dispatcher {
     const handler = match.def.operations[operation];
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
 
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     let caller: Caller | null = null;
     if (!match.def.unauthenticated?.includes(operation)) {
-      caller = await this.authorize(request.headers, operation === 'list' ? `${path}/` : path, operation);
+      caller = await this.authenticate(request.headers);
     }
-
-    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     if (operation === 'patch' && !contentType.startsWith('application/merge-patch+json')) {
       throw new CaError('unsupported_media_type', 'PATCH requires the application/merge-patch+json content type');
     }
     const rawData = this.inputData(operation, query, request.body, contentType, match.def.rawBody === true);
+    if (caller) await this.authorize(caller, match, mount, path, operation, rawData);
     const { values, provided, unknown } = decodeFields(match.def.fields, rawData, match.params);
     const reply = await handler({
       operation,
@@ -161,14 +162,29 @@ export class Dispatcher {
     return { match, mount: resolved.mount };
   }
 
-  private async authorize(headers: IncomingHttpHeaders, aclPath: string, operation: Operation): Promise<Caller> {
+  private async authenticate(headers: IncomingHttpHeaders): Promise<Caller> {
     const token = clientTokenOf(headers);
     if (!token) throw permissionDenied();
     const record = await this.deps.tokens.authenticate(token);
     if (!record) throw permissionDenied();
-    if (!isAllowed(record.policies, aclPath, capabilityOf[operation])) throw permissionDenied();
-    if (!(await this.deps.tokens.consumeUse(record))) throw permissionDenied();
     return { token, record };
+  }
+
+  /** Vault's ACL check: the token's policies must grant the operation's capability on the path. */
+  private async authorize(
+    caller: Caller,
+    match: RouteMatch,
+    mount: MountRecord | null,
+    path: string,
+    operation: Operation,
+    params: Record<string, unknown>,
+  ): Promise<void> {
+    const acl = await this.deps.policies.aclFor(caller.record.policies, caller.record.identity);
+    let capability: 'read' | 'list' | 'update' | 'create' | 'patch' | 'delete' = operation;
+    if (operation === 'update' && match.def.exists && !(await match.def.exists({ params: match.params, mount }))) capability = 'create';
+    const decision = acl.allowOperation(path, capability, params, { requireSudo: match.def.sudo?.includes(operation) === true });
+    if (!decision.allowed) throw permissionDenied();
+    if (!(await this.deps.tokens.consumeUse(caller.record))) throw permissionDenied();
   }
 
   private inputData(

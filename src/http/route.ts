@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Capability } from '../auth/default-policy.js';
 import type { Caller } from '../services/token-service.js';
 import type { MountRecord } from '../storage/types.js';
 import type { FieldValues, Fields } from './fields.js';
@@ -7,13 +6,6 @@ import type { Reply } from './reply.js';
 
 export type Operation = 'read' | 'list' | 'update' | 'patch' | 'delete';
 
-export const capabilityOf: Record<Operation, Capability> = {
-  read: 'read',
-  list: 'list',
-  update: 'update',
-  patch: 'patch',
-  delete: 'delete',
-};
 
 export interface RouteContext<F extends Fields> {
   operation: Operation;
@@ -41,6 +33,13 @@ export interface RouteDef<F extends Fields = Fields> {
   operations: Partial<Record<Operation, Handler<F>>>;
   /** Operations that need no token. */
   unauthenticated?: readonly Operation[];
+  /** Operations that need the sudo capability as well (Vault's root-protected paths). */
+  sudo?: readonly Operation[];
+  /**
+   * Vault's existence check: when given, a write to a missing item needs `create` and a write
+   * to an existing one `update`. Without it every write needs `update`, as in Vault's PKI.
+   */
+  exists?: (ctx: { params: Record<string, string>; mount: MountRecord | null }) => Promise<boolean>;
   /** Pass the body through undecoded (OCSP requests). */
   rawBody?: boolean;
   /** Accept `%2F` inside path parameters (OCSP GET carries base64 in the path). */

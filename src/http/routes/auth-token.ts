@@ -205,8 +205,9 @@ export function authTokenRoutes(tokens: TokenService): RouteDef[] {
     }),
     defineRoute({
       pattern: 'auth/token/revoke-orphan',
-      summary: 'Revoke a token; its children become orphans.',
+      summary: 'Revoke a token; its children become orphans (sudo).',
       fields: { token: { type: 'string', description: 'The token to revoke.' } },
+      sudo: ['update'],
       operations: {
         update: async ({ data }) => {
           if (data.token === '') throw badRequest('missing token');
@@ -229,8 +230,9 @@ export function authTokenRoutes(tokens: TokenService): RouteDef[] {
     }),
     defineRoute({
       pattern: 'auth/token/accessors',
-      summary: 'List the accessors of all tokens (root only).',
+      summary: 'List the accessors of all tokens (sudo).',
       fields: {},
+      sudo: ['list'],
       operations: {
         list: async () => {
           const keys = await tokens.listAccessors();

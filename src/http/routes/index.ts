@@ -5,6 +5,7 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { authTokenRoutes } from './auth-token.js';
 import { pkiRoutes } from './pki/index.js';
 import { sysMountsRoutes } from './sys-mounts.js';
+import { sysPolicyRoutes } from './sys-policies.js';
 import { sysStatusRoutes } from './sys-status.js';
 
 export interface RouteTables {
@@ -40,6 +41,7 @@ export function buildRouteTables(deps: Deps): RouteTables {
       ...sysStatusRoutes({ system: services.system, clock: deps.clock, storageType: 'sqlite' }),
       ...sysMountsRoutes(services.mounts, 'secret'),
       ...sysMountsRoutes(services.mounts, 'auth'),
+      ...sysPolicyRoutes(services.policies, services.tokens),
       ...authTokenRoutes(services.tokens),
     ],
     engines: new Map([['pki', pkiRoutes(services.pki)]]),

@@ -113,6 +113,8 @@ export function sysMountsRoutes(mounts: MountService, kind: MountKind = 'secret'
     defineRoute({
       pattern: `${base}/*path`,
       summary: `Enable (POST), read (GET) or disable (DELETE) a ${what} at a path.`,
+      // Vault's root-protected paths include sys/auth/*.
+      sudo: kind === 'auth' ? ['update', 'delete'] : [],
       fields: {
         path: { type: 'string', description: 'Where to mount, e.g. pki, pki_int or team-a/pki.' },
         type: { type: 'string', description: kind === 'secret' ? 'The engine type: pki.' : 'The auth method type.' },

@@ -24,6 +24,7 @@ export function pkiRoleRoutes(roles: RoleService): RouteDef[] {
       pattern: 'roles/:name',
       summary: 'Create or replace (POST), merge-patch (PATCH), read or delete a role.',
       fields: roleFieldSpecs,
+      exists: async ({ params, mount }) => (await roles.get(mountOf(mount).uuid, params.name!)) !== null,
       operations: {
         read: async ({ mount, params }) => respond(roleToResponse(await roles.read(mountOf(mount).uuid, params.name!))),
         update: async ({ mount, params, data, rawData }) => {

@@ -1,0 +1,55 @@
+/**
+ * HCL to plain JSON through @cdktn/hcl2json (HashiCorp's HCL2 parser compiled to WebAssembly).
+ * The module starts a Go runtime when first imported, so it is imported on first use rather
+ * than when this file loads.
+ */
+import { badRequest } from '../../core/errors.js';
+
+interface Hcl2Json {
+  parse(filename: string, contents: string): Promise<Record<string, unknown>>;
+}
+
+const fileName = 'policy.hcl';
+
+export async function parseHcl(text: string): Promise<Record<string, unknown>> {
+  const hcl: Hcl2Json = await import('@cdktn/hcl2json');
+  let document: unknown;
+  try {
+    document = await hcl.parse(fileName, text);
+  } catch (error) {
+    throw badRequest(`failed to parse policy: ${describe(error)}`);
+  }
+  rejectExpressions(document);
+  return document as Record<string, unknown>;
+}
+
+/**
+ * "parse config: [policy.hcl:1,44-45: Missing item separator; Expected a comma ...]" becomes
+ * "At 1:44: Missing item separator; Expected a comma ...", the position style of Vault's errors.
+ */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const inner = /^parse config: \[(.*)\]$/s.exec(message)?.[1] ?? message;
+  return inner
+    .replaceAll(/policy\.hcl:(\d+),(\d+)(?:-\d+(?:,\d+)?)?: /g, 'At $1:$2: ')
+    .replaceAll(/policy\.hcl:(\d+),(\d+)(?:-\d+(?:,\d+)?)?/g, '$1:$2');
+}
+
+/**
+ * hcl2json renders any non-literal expression (a variable, a function call, an interpolation)
+ * as a "${...}" string. Policies are literal data: refuse those instead of reading them as text.
+ */
+function rejectExpressions(value: unknown): void {
+  if (typeof value === 'string') {
+    if (value.includes('${') || value.includes('%{')) {
+      throw badRequest(`failed to parse policy: expressions and template sequences are not allowed: ${JSON.stringify(value)}`);
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) rejectExpressions(item);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      rejectExpressions(key);
+      rejectExpressions(item);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { Acl, parseDefaultPolicy, parsePolicy, type Policy, ROOT_POLICY } from '../auth/acl/index.js';
+import type { Clock } from '../core/clock.js';
+import { badRequest } from '../core/errors.js';
+import type { Store, TokenIdentity } from '../storage/types.js';
+
+/** Parsed policies are reused for a short while; a write in this process takes effect at once. */
+const cacheTtlMs = 2000;
+
+interface Cached {
+  policy: Policy | null;
+  expiresMs: number;
+}
+
+const normalize = (name: string): string => name.trim().toLowerCase();
+
+/** ACL policies: stored as written, parsed on write (bad text is a 400), evaluated per request. */
+export class PolicyService {
+  private readonly cache = new Map<string, Cached>();
+  private builtinDefault: Promise<Policy> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(): Promise<string[]> {
+    const names = new Set(['default', 'root', ...(await this.store.policies.list())]);
+    return [...names].sort();
+  }
+
+  /** The text of a policy; built-in ones included. Null when unknown. */
+  async read(rawName: string): Promise<string | null> {
+    const name = normalize(rawName);
+    if (name === 'root') return '';
+    const stored = await this.store.policies.get(name);
+    if (stored) return stored.policy;
+    return name === 'default' ? (await this.defaultPolicy()).raw : null;
+  }
+
+  async write(rawName: string, text: string): Promise<void> {
+    const name = normalize(rawName);
+    if (name === '') throw badRequest('policy name must be provided');
+    if (name === 'root') throw badRequest('cannot update "root" policy');
+    if (text.trim() === '') throw badRequest("'policy' parameter not supplied or empty");
+    await parsePolicy(name, text);
+    await this.store.policies.put(name, text, this.clock.nowMs());
+    this.cache.delete(name);
+  }
+
+  async delete(rawName: string): Promise<void> {
+    const name = normalize(rawName);
+    if (name === 'root') throw badRequest('cannot delete "root" policy');
+    if (name === 'default') throw badRequest('cannot delete "default" policy');
+    await this.store.policies.delete(name);
+    this.cache.delete(name);
+  }
+
+  /** The ACL of a token: its policies (unknown names grant nothing) rendered for its identity. */
+  async aclFor(policyNames: readonly string[], identity: TokenIdentity | null): Promise<Acl> {
+    if (policyNames.includes('root')) return new Acl([ROOT_POLICY]);
+    const policies: Policy[] = [];
+    for (const name of policyNames) {
+      const policy = await this.load(name);
+      if (policy) policies.push(policy);
+    }
+    return new Acl(policies, identity);
+  }
+
+  private async load(name: string): Promise<Policy | null> {
+    const now = this.clock.nowMs();
+    const cached = this.cache.get(name);
+    if (cached && cached.expiresMs > now) return cached.policy;
+    const stored = await this.store.policies.get(name);
+    const policy = stored ? await parsePolicy(name, stored.policy) : name === 'default' ? await this.defaultPolicy() : null;
+    this.cache.set(name, { policy, expiresMs: now + cacheTtlMs });
+    return policy;
+  }
+
+  private defaultPolicy(): Promise<Policy> {
+    this.builtinDefault ??= parseDefaultPolicy();
+    return this.builtinDefault;
+  }
+}

@@ -59,6 +59,7 @@ export function buildApp(deps: Deps) {
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : null,
         requestId: request.id,
+        remoteAddress: request.socket.remoteAddress,
       });
       request.tokenAccessor = result.accessor;
       return renderReply(reply, result.reply, request.id);

@@ -18,6 +18,7 @@ export interface LogicalRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | null;
   requestId: string;
+  remoteAddress: string | undefined;
 }
 
 export interface DispatchResult {
@@ -143,6 +144,7 @@ export class Dispatcher {
       caller,
       mount,
       requestId: request.requestId,
+      remoteAddress: request.remoteAddress,
     });
     return { reply: withUnknownFieldWarning(reply, unknown), accessor: caller?.record.accessor ?? null };
   }

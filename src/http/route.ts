@@ -21,6 +21,8 @@ export interface RouteContext<F extends Fields> {
   caller: Caller | null;
   mount: MountRecord | null;
   requestId: string;
+  /** The client's address, for CIDR-bound logins and tokens. */
+  remoteAddress: string | undefined;
 }
 
 export type Handler<F extends Fields> = (ctx: RouteContext<F>) => Promise<Reply>;

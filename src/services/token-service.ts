@@ -178,7 +178,8 @@ export class TokenService {
       parentAccessor: null,
       policies,
       meta: input.meta,
-      displayName: tokenDisplayName(input.displayName),
+      // Login tokens are named after the method and alias (kubernetes-default-web), without the token- prefix.
+      displayName: input.displayName,
       numUses: input.numUses,
       creationTime: now,
       creationTtl: ttl,

@@ -3,7 +3,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { Keyring } from './core/keyring.js';
 import { cryptoRandom, type Random } from './core/random.js';
-import { KubernetesAuthService } from './services/auth/kubernetes-service.js';
+import { type AuthMethods, createAuthMethods } from './services/auth/auth-methods.js';
 import { MountService } from './services/mount-service.js';
 import { PolicyService } from './services/policy-service.js';
 import { createPkiServices, type PkiServices } from './services/pki/pki-services.js';
@@ -18,7 +18,7 @@ export interface Services {
   tokens: TokenService;
   policies: PolicyService;
   pki: PkiServices;
-  auth: { kubernetes: KubernetesAuthService };
+  auth: AuthMethods;
 }
 
 export interface Deps {
@@ -41,7 +41,7 @@ export interface DepsOptions {
 /** Mount types this build can serve, by mount kind. */
 export const engineTypes: Record<MountKind, ReadonlySet<string>> = {
   secret: new Set(['pki']),
-  auth: new Set(['kubernetes']),
+  auth: new Set(['kubernetes', 'jwt']),
 };
 
 /** Fields whose values must never reach a log line, wherever they appear. */
@@ -75,6 +75,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   }
   const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger });
   const policies = new PolicyService(store, clock);
-  const auth = { kubernetes: new KubernetesAuthService(store.auth, tokens, mounts, clock, logger) };
+  const auth = createAuthMethods({ store: store.auth, tokens, mounts, clock, logger });
   return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki, auth } };
 }

@@ -9,6 +9,7 @@ import { badRequest } from '../core/errors.js';
 import * as der from './der.js';
 import * as ext from './extensions.js';
 import { encodeName } from './name.js';
+import { OID } from './oids.js';
 import { signatureAlgorithmFor, type SignatureAlgorithm } from './signature.js';
 import { keyIdentifierOf, type PublicKeyInfo, publicKeyInfoOf, spkiDerOf } from './spki.js';
 import type { CertificateTemplate, SigningIssuer } from './types.js';
@@ -58,18 +59,28 @@ export function createSigner(issuer: SigningIssuer): CertificateSigner {
     const isCa = t.isCa;
 
     // Fixed order, one of each: the template has no way to ask for duplicates.
-    const extensions: (der.Der | null)[] = [
-      ext.subjectKeyIdentifier(subjectKeyId),
-      authorityKeyId,
-      isCa || t.basicConstraintsOnLeaf ? ext.basicConstraints(isCa, isCa ? t.maxPathLength : -1) : null,
-      ext.keyUsage(t.keyUsage),
-      ext.extKeyUsage(t.extKeyUsageOids),
-      ext.subjectAltName(t.sans, t.subject.length === 0),
-      ext.nameConstraints(t.nameConstraints),
-      ext.certificatePolicies(t.policyOids),
-      ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates),
-      ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints),
+    const written: [string, der.Der | null][] = [
+      [OID.subjectKeyIdentifier, ext.subjectKeyIdentifier(subjectKeyId)],
+      [OID.authorityKeyIdentifier, authorityKeyId],
+      [OID.basicConstraints, isCa || t.basicConstraintsOnLeaf ? ext.basicConstraints(isCa, isCa ? t.maxPathLength : -1) : null],
+      [OID.keyUsage, ext.keyUsage(t.keyUsage)],
+      [OID.extKeyUsage, ext.extKeyUsage(t.extKeyUsageOids)],
+      [OID.subjectAltName, ext.subjectAltName(t.sans, t.subject.length === 0)],
+      [OID.nameConstraints, ext.nameConstraints(t.nameConstraints)],
+      [OID.certificatePolicies, ext.certificatePolicies(t.policyOids)],
+      [OID.authorityInfoAccess, ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates)],
+      [OID.crlDistributionPoints, ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints)],
     ];
+    const extensions = written.map(([, e]) => e);
+    if (t.copiedExtensions && t.copiedExtensions.length > 0) {
+      const present = new Set(written.filter(([, e]) => e !== null).map(([oid]) => oid));
+      for (const copied of t.copiedExtensions) {
+        // A copy only fills a gap: an OID twice makes the certificate invalid (RFC 5280 4.2).
+        if (present.has(copied.oid)) throw new Error(`sign: extension ${copied.oid} would appear twice`);
+        present.add(copied.oid);
+        extensions.push(ext.extension(copied.oid, copied.critical, copied.value));
+      }
+    }
 
     const tbs = der.toBuffer(
       der.sequence([

@@ -91,6 +91,18 @@ export interface CertificateTemplate {
   authorityInfo: AuthorityInfo;
   /** Override of the subject key identifier (cross-signing keeps the original SKID). */
   subjectKeyId: Buffer | null;
+  /**
+   * Extensions carried over as they are from an existing certificate (sign-self-issued keeps its
+   * name constraints and policies); never one the template itself produces.
+   */
+  copiedExtensions?: CopiedExtension[];
+}
+
+export interface CopiedExtension {
+  oid: string;
+  critical: boolean;
+  /** The extnValue contents. */
+  value: Buffer;
 }
 
 /** The signing side of an issuer. For a self-signed root the subject is its own issuer. */

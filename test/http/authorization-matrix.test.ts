@@ -30,10 +30,12 @@ const defaultPolicyGrants = new Set(['auth/token/lookup-self', 'auth/token/renew
 beforeAll(async () => {
   server = await startServer();
   await api(server, 'POST', '/v1/sys/mounts/pki', { token: server.rootToken, body: { type: 'pki' } });
+  for (const type of ['kubernetes', 'jwt']) await api(server, 'POST', `/v1/sys/auth/${type}`, { token: server.rootToken, body: { type } });
   const tables = buildRouteTables(server.deps);
   routes = [
     ...tables.system.map((route) => ({ prefix: '', route })),
     ...[...tables.engines.values()].flatMap((list) => list.map((route) => ({ prefix: 'pki', route }))),
+    ...[...tables.authMethods].flatMap(([type, list]) => list.map((route) => ({ prefix: `auth/${type}`, route }))),
   ];
   await api(server, 'PUT', '/v1/sys/policies/acl/elsewhere', { token: server.rootToken, body: { policy: 'path "somewhere/else" { capabilities = ["read", "update", "list", "delete", "create", "patch", "sudo"] }' } });
 });

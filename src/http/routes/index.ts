@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { buildOpenApi, type RouteGroup } from '../openapi.js';
 import { rawJson } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
-import { authKubernetesRoutes } from './auth-kubernetes.js';
+import { authMethodRoutes } from './auth-methods.js';
 import { authTokenRoutes } from './auth-token.js';
 import { pkiRoutes } from './pki/index.js';
 import { sysMountsRoutes } from './sys-mounts.js';
@@ -46,7 +46,7 @@ export function buildRouteTables(deps: Deps): RouteTables {
       ...authTokenRoutes(services.tokens),
     ],
     engines: new Map([['pki', pkiRoutes(services.pki)]]),
-    authMethods: new Map([['kubernetes', authKubernetesRoutes(services.auth.kubernetes, services.tokens)]]),
+    authMethods: authMethodRoutes(services.auth, services.tokens),
   };
   let document: unknown = null;
   tables.system.push(openApiRoute(() => (document ??= buildOpenApi(openApiGroups(tables)))));

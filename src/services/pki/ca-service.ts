@@ -5,8 +5,9 @@ import type { Random } from '../../core/random.js';
 import { type CertInfo, parseCertificate, parseCertificates } from '../../pki/cert-info.js';
 import { buildCsr, parseCsr } from '../../pki/csr.js';
 import { describeKey, generateKeyPair, parseKeyType, parsePrivateKey, type PrivateKeyFormat } from '../../pki/keys.js';
+import { OID } from '../../pki/oids.js';
 import { parsePemBlocks, toPem } from '../../pki/pem.js';
-import { formatSerial, generateSerial } from '../../pki/serial.js';
+import { generateSerial } from '../../pki/serial.js';
 import { selfSigningIssuer, signCertificate } from '../../pki/sign.js';
 import { spkiDerOf } from '../../pki/spki.js';
 import type { CertificateTemplate, KeyType } from '../../pki/types.js';
@@ -254,13 +255,15 @@ export class CaService {
       useCsrValues: options.useCsrValues,
     });
     const parentPathLen = parseCertificate(issuer.certificateDer).pathLen;
+    if (parentPathLen === 0) throw badRequest('signing certificate has a max path length of zero, and cannot issue further CA certificates');
+    // As Vault: a child may not claim more than its parent allows; unset or too large becomes the parent's minus one.
     let maxPathLength = request.maxPathLength;
-    if (maxPathLength < 0 && parentPathLen > 0) maxPathLength = parentPathLen - 1;
-    if (parentPathLen === 0) throw badRequest('the issuer has a max_path_length of 0 and cannot sign intermediate CAs');
+    if (parentPathLen > 0 && (maxPathLength < 0 || maxPathLength >= parentPathLen)) maxPathLength = parentPathLen - 1;
     let subjectKeyId: Buffer | null = null;
     if (options.skid !== '') {
-      subjectKeyId = Buffer.from(options.skid.replace(/:/g, ''), 'hex');
-      if (subjectKeyId.length === 0 || !/^[0-9a-fA-F:]+$/.test(options.skid)) throw badRequest(`invalid skid "${options.skid}": expected hex`);
+      const hex = options.skid.replace(/:/g, '');
+      if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) throw badRequest(`invalid skid "${options.skid}": expected hex`);
+      subjectKeyId = Buffer.from(hex, 'hex');
     }
     const template: CertificateTemplate = {
       serial: generateSerial(random),
@@ -372,7 +375,7 @@ export class CaService {
 
   /** root/sign-self-issued: re-sign a self-issued CA certificate as it is, by this mount's issuer. */
   async signSelfIssued(mount: MountRecord, issuerRef: string, certificatePem: string, requireMatchingAlgorithms: boolean): Promise<ServiceResult> {
-    const { store, clock, random, directory } = this.deps;
+    const { store, directory } = this.deps;
     const issuer = await resolveIssuer(store, mount.uuid, issuerRef);
     const certs = parseCertificates(certificatePem);
     if (certs.length !== 1) throw badRequest('exactly one certificate is required');
@@ -383,8 +386,10 @@ export class CaService {
     if (requireMatchingAlgorithms && describeKey(cert.publicKey).type !== parentKey.type) {
       throw badRequest('the signing issuer\'s key type does not match the certificate\'s and require_matching_certificate_algorithms is set');
     }
+    // As Vault does (the certificate is its own template): same serial, validity and extensions,
+    // name constraints and policies included; only the issuer, AKID and AIA URLs change.
     const template: CertificateTemplate = {
-      serial: generateSerial(random),
+      serial: cert.serial,
       subject: cert.subject,
       notBeforeMs: cert.notBeforeMs,
       notAfterMs: cert.notAfterMs,
@@ -399,10 +404,11 @@ export class CaService {
       nameConstraints: null,
       authorityInfo: await authorityInfoFor(store, mount.uuid, issuer),
       subjectKeyId: cert.subjectKeyId,
+      copiedExtensions: cert.extensions.filter((e) => e.oid === OID.nameConstraints || e.oid === OID.certificatePolicies),
     };
     const signer = await directory.signer(mount.uuid, issuer, { signatureBits: 0, usePss: false });
+    // Not stored: Vault returns it without keeping it (it carries another CA's serial).
     const der = signer.sign(template);
-    await store.insertCert(mount.uuid, { serial: formatSerial(template.serial), issuerId: issuer.id, certificateDer: der, notAfterMs: cert.notAfterMs, createdAt: clock.nowMs() });
     return { data: { certificate: trimmedPem(der), issuing_ca: trimmedPem(issuer.certificateDer) }, warnings: [] };
   }
 }

@@ -29,6 +29,8 @@ export interface IssueCall {
   removeRootsFromChain: boolean;
   verbatim: SignVerbatimOptions;
   identity: CallerIdentity | null;
+  /** The request's logical path (`pki_int/issue/web`): Vault's lease ids are that path plus an id. */
+  requestPath: string;
 }
 
 export interface IssueResult {
@@ -68,7 +70,11 @@ export class IssueService {
       const csr = parseCsr(call.csr);
       if (call.mode === 'sign-verbatim' && csr.requestsCa) throw new CaError('bad_request', 'sign-verbatim cannot sign a CA certificate request');
       request.csr = csr.info;
-      if (call.mode === 'sign-verbatim') request.csrVerbatim = { subject: csr.subject, keyUsage: csr.keyUsage, extKeyUsageOids: csr.extKeyUsageOids };
+      if (call.mode === 'sign-verbatim') {
+        // A CSR without an EKU extension leaves the request's ext_key_usage in force (null = absent).
+        const extKeyUsageOids = csr.extKeyUsageOids.length > 0 ? csr.extKeyUsageOids : null;
+        request.csrVerbatim = { subject: csr.subject, keyUsage: csr.keyUsage, extKeyUsageOids };
+      }
       publicKey = csr.publicKey;
     }
     const resolved = resolveLeaf(request, role, {
@@ -139,7 +145,7 @@ export class IssueService {
     const lease =
       role.generateLease && !role.noStore
         ? {
-            id: `${mount.path}${call.mode === 'issue' ? 'issue' : 'sign'}/${call.roleName ?? ''}/${random.uuid()}`,
+            id: `${call.requestPath}/${random.uuid()}`,
             duration: Math.max(0, Math.floor((template.notAfterMs - clock.nowMs()) / 1000)),
           }
         : null;

@@ -2,15 +2,17 @@ import { createPublicKey } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { badRequest, CaError, notFound } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
+import { parseCertificateDer } from '../../pki/cert-info.js';
 import { formatRfc3339Nano } from '../../pki/validity.js';
 import { describeKey, generateKeyPair, parseKeyType, parsePrivateKey } from '../../pki/keys.js';
+import type { Role } from '../../pki/role.js';
 import { spkiDerOf } from '../../pki/spki.js';
 import type { IssuerUrls, LeafNotAfterBehavior, MountRecord, PkiIssuerRecord, PkiKeyRecord, PkiStore } from '../../storage/types.js';
 import { certificateFields } from './cert-output.js';
 import { storedPem } from './cert-output.js';
 import type { IssuerDirectory } from './issuer-directory.js';
 import type { KeyCustody } from './key-custody.js';
-import { checkRecordName, defaultIssuerId, findIssuer, type IssuersConfig, type KeysConfig, resolveIssuer, resolveKey } from './references.js';
+import { checkRecordName, defaultIssuerId, findIssuer, findKey, type IssuersConfig, type KeysConfig, resolveIssuer, resolveKey } from './references.js';
 import { checkUrls, urlsToResponse } from './urls.js';
 import type { ServiceResult } from './ca-service.js';
 
@@ -76,7 +78,7 @@ export class IssuerService {
   }
 
   /** POST replaces every field (omitted ones take defaults); PATCH passes only the given ones. */
-  async update(mount: MountRecord, ref: string, update: IssuerUpdate): Promise<PkiIssuerRecord> {
+  async update(mount: MountRecord, ref: string, update: IssuerUpdate): Promise<{ issuer: PkiIssuerRecord; warnings: string[] }> {
     const { store } = this.deps;
     const issuer = await resolveIssuer(store, mount.uuid, ref);
     const next: PkiIssuerRecord = { ...issuer, urls: { ...issuer.urls, ...update.urls } };
@@ -102,7 +104,13 @@ export class IssuerService {
     const outcome = await store.updateIssuer(mount.uuid, next);
     if (outcome === 'name_taken') throw badRequest(`issuer name "${next.name}" is already in use`);
     if (outcome === 'missing') throw notFound();
-    return next;
+    // Vault warns when a rename leaves roles pointing at the old name.
+    const warnings: string[] = [];
+    if (issuer.name !== '' && issuer.name !== next.name) {
+      const count = (await this.roleReferences(mount)).get(issuer.name) ?? 0;
+      if (count > 0) warnings.push(`${count} roles reference ${issuer.name}`);
+    }
+    return { issuer: next, warnings };
   }
 
   private async resolveManualChain(mount: MountRecord, issuer: PkiIssuerRecord, entries: string[]): Promise<string[]> {
@@ -117,22 +125,48 @@ export class IssuerService {
     return ids;
   }
 
-  /** 200 with warnings, idempotent for an unknown reference. */
+  /**
+   * 200 with warnings, idempotent for an unknown reference. Like Vault, it warns about roles
+   * whose issuer_ref names the issuer (by name, id, or `default` when it was the default).
+   */
   async delete(mount: MountRecord, ref: string): Promise<string[]> {
     const { store } = this.deps;
     const issuer = await findIssuer(store, mount.uuid, ref);
     if (!issuer) return [];
-    const warnings: string[] = [];
-    if ((await defaultIssuerId(store, mount.uuid)) === issuer.id) {
-      warnings.push('Deleted issuer was the default issuer; a new default issuer has not been set.');
-    }
+    const wasDefault = (await defaultIssuerId(store, mount.uuid)) === issuer.id;
+    const references = await this.roleReferences(mount);
+    const dereferenced = (name: string): string[] => {
+      const count = references.get(name) ?? 0;
+      return count > 0 ? [`${count} roles reference ${name}`] : [];
+    };
+    const warnings = [...(issuer.name !== '' ? dereferenced(issuer.name) : []), ...dereferenced(issuer.id)];
     await store.deleteIssuer(mount.uuid, issuer.id);
+    if (wasDefault) {
+      warnings.push(
+        `Deleted issuer ${issuer.id} (via issuer_ref ${ref}); this was configured as the default issuer. Operations without an explicit issuer will not work until a new default is configured.`,
+        ...dereferenced('default'),
+      );
+    }
     return warnings;
   }
 
-  async deleteAll(mount: MountRecord): Promise<void> {
+  /** How many roles name each issuer_ref value. */
+  private async roleReferences(mount: MountRecord): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const name of await this.deps.store.listRoles(mount.uuid)) {
+      const role = (await this.deps.store.getRole(mount.uuid, name)) as Role | null;
+      if (role) counts.set(role.issuerRef, (counts.get(role.issuerRef) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** DELETE /root: returns Vault's warning, which always accompanies it. */
+  async deleteAll(mount: MountRecord): Promise<string[]> {
     for (const key of await this.deps.store.listKeys(mount.uuid)) this.deps.custody.forget(key.id);
     await this.deps.store.deleteAllIssuersAndKeys(mount.uuid);
+    return [
+      'DELETE /root deletes all keys and issuers; prefer the new DELETE /key/:key_ref and DELETE /issuer/:issuer_ref for finer granularity, unless removal of all keys and issuers is desired.',
+    ];
   }
 
   async issuersConfig(mount: MountRecord): Promise<IssuersConfig> {
@@ -183,11 +217,25 @@ export class IssuerService {
     return { ...key, name };
   }
 
-  async deleteKey(mount: MountRecord, ref: string): Promise<void> {
-    const key = await resolveKey(this.deps.store, mount.uuid, ref);
-    const outcome = await this.deps.store.deleteKey(mount.uuid, key.id);
-    if (outcome === 'in_use') throw badRequest(`unable to delete key ${key.name || key.id}: an issuer still uses it`);
+  /**
+   * Vault's key delete: idempotent for an unknown reference, refused while an issuer uses the
+   * key, and a warning (so a 200) when it was the default key.
+   */
+  async deleteKey(mount: MountRecord, ref: string): Promise<string[]> {
+    const { store } = this.deps;
+    const key = await findKey(store, mount.uuid, ref);
+    if (!key) return [];
+    const wasDefault = (await this.keysConfig(mount)).default === key.id;
+    const outcome = await store.deleteKey(mount.uuid, key.id);
+    if (outcome === 'in_use') {
+      const user = (await store.listIssuers(mount.uuid)).find((issuer) => issuer.keyId === key.id);
+      throw badRequest(`Failed to Delete Key.  Key in Use by Issuer: ${user?.id ?? ''}`);
+    }
     this.deps.custody.forget(key.id);
+    if (outcome === 'missing' || !wasDefault) return [];
+    return [
+      `Deleted key ${key.id} (via key_ref ${ref}); this was configured as the default key. Operations without an explicit key will not work until a new default is configured.`,
+    ];
   }
 
   /** keys/generate/:type (internal or exported). */
@@ -234,12 +282,18 @@ export class IssuerService {
       sealedPrivateKey: custody.seal(id, privateKey),
       createdAt: clock.nowMs(),
     };
-    await store.applyChange(mount.uuid, { keys: [record], issuers: [], certs: [], defaultIssuer: 'never', defaultKey: 'if-unset' });
-    for (const issuer of await store.listIssuers(mount.uuid)) {
-      if (issuer.keyId === null && spkiDerOf(createPublicKey({ key: issuer.certificateDer, format: 'der', type: 'spki' } as never)).equals(publicKeyDer)) {
-        await store.updateIssuer(mount.uuid, { ...issuer, keyId: id });
-      }
-    }
+    // Issuers imported without a key get this one in the same change, matched by the public key
+    // in their certificate (an issuer record keeps the certificate, not a bare SPKI).
+    const keyless = (await store.listIssuers(mount.uuid)).filter(
+      (issuer) => issuer.keyId === null && parseCertificateDer(issuer.certificateDer).spkiDer.equals(publicKeyDer),
+    );
+    await store.applyChange(mount.uuid, {
+      keys: [record],
+      issuers: keyless.map((issuer) => ({ ...issuer, keyId: id })),
+      certs: [],
+      defaultIssuer: 'never',
+      defaultKey: 'if-unset',
+    });
     return { data: this.keyView(record), warnings: [] };
   }
 

@@ -15,14 +15,22 @@ export const emptyUrls = (): IssuerUrls => ({
   enableTemplating: false,
 });
 
-const templateTokens = ['{{issuer_id}}', '{{cluster_path}}', '{{cluster_aia_path}}'];
+/**
+ * Stand-ins for validating templated URLs: the cluster tokens become absolute URLs, since the
+ * usual template starts with one (`{{cluster_path}}/ocsp`) and renders to config/cluster's path.
+ */
+const templateSamples: ReadonlyArray<[string, string]> = [
+  ['{{issuer_id}}', '00000000-0000-0000-0000-000000000000'],
+  ['{{cluster_path}}', 'https://cluster.invalid/v1/pki'],
+  ['{{cluster_aia_path}}', 'http://cluster.invalid/v1/pki'],
+];
 
-/** Each entry must be an absolute URL; with templating, after putting placeholders in. */
+/** Each entry must be an absolute URL; with templating, after putting sample values in. */
 export function checkUrls(urls: IssuerUrls): void {
   const all = [...urls.issuingCertificates, ...urls.crlDistributionPoints, ...urls.deltaCrlDistributionPoints, ...urls.ocspServers];
   for (const entry of all) {
     let candidate = entry;
-    if (urls.enableTemplating) for (const token of templateTokens) candidate = candidate.split(token).join('x');
+    if (urls.enableTemplating) for (const [token, sample] of templateSamples) candidate = candidate.split(token).join(sample);
     else if (entry.includes('{{')) throw badRequest(`URL "${entry}" uses a template but enable_templating is false`);
     let parsed: URL;
     try {

@@ -3,7 +3,7 @@ import { parsePrivateKeyFormat } from '../../../pki/keys.js';
 import type { CaService, KeySource } from '../../../services/pki/ca-service.js';
 import { parseOutputFormat } from '../../../services/pki/cert-output.js';
 import type { IssuerService } from '../../../services/pki/issuer-service.js';
-import { noContent, respond } from '../../reply.js';
+import { respond } from '../../reply.js';
 import { defineRoute, type RouteDef } from '../../route.js';
 import { caKeyFields, caSubjectFields, toCaRequest } from './ca-fields.js';
 import { mountOf } from './mount-of.js';
@@ -141,6 +141,7 @@ export function pkiCaRoutes(ca: CaService, issuers: IssuerService): RouteDef[] {
       pattern,
       summary,
       fields: selfIssuedFields,
+      sudo: ['update'],
       operations: {
         update: async ({ mount, data, params }) => {
           const result = await ca.signSelfIssued(mountOf(mount), params.ref ?? data.issuer_ref, data.certificate, data.require_matching_certificate_algorithms);
@@ -166,13 +167,12 @@ export function pkiCaRoutes(ca: CaService, issuers: IssuerService): RouteDef[] {
     selfIssuedRoute('issuer/:ref/sign-self-issued', 'Re-sign a self-issued CA certificate with this issuer.'),
     defineRoute({
       pattern: 'root',
-      summary: 'Delete every issuer and key of the mount.',
+      summary: 'Delete every issuer and key of the mount (sudo).',
       fields: {},
+      sudo: ['delete'],
       operations: {
-        delete: async ({ mount }) => {
-          await issuers.deleteAll(mountOf(mount));
-          return noContent();
-        },
+        // Vault answers 200 with a warning (not 204), steering callers to per-item deletes.
+        delete: async ({ mount }) => respond(null, { warnings: await issuers.deleteAll(mountOf(mount)) }),
       },
     }),
   ];

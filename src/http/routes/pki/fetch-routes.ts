@@ -10,10 +10,20 @@ const noContentRaw = (): Reply => ({ type: 'no_content' });
 const raw = (contentType: string, body: string | Buffer): RawReply => ({ type: 'raw', status: 200, contentType, body });
 
 export function pkiFetchRoutes(fetch: FetchService, revocations: RevocationService): RouteDef[] {
-  const chainPem = async (mountUuid: string): Promise<string> =>
-    (await fetch.defaultChain(mountUuid)).map((issuer) => trimmedPem(issuer.certificateDer)).join('\n');
+  const joinPem = (chain: readonly { certificateDer: Buffer }[]): string => chain.map((issuer) => trimmedPem(issuer.certificateDer)).join('\n');
+  const chainPem = async (mountUuid: string): Promise<string> => joinPem(await fetch.defaultChain(mountUuid));
 
   const serialField = { serial: { type: 'string', description: 'Serial number, colon or hyphen separated hex.' } } as const;
+
+  // The default issuer raw, or 204 when the mount has none (ca, ca/pem and their cert/ca/raw aliases).
+  const caDer = async ({ mount }: { mount: Parameters<typeof mountOf>[0] }): Promise<Reply> => {
+    const issuer = await fetch.defaultIssuer(mountOf(mount).uuid);
+    return issuer ? raw('application/pkix-cert', issuer.certificateDer) : noContentRaw();
+  };
+  const caPem = async ({ mount }: { mount: Parameters<typeof mountOf>[0] }): Promise<Reply> => {
+    const issuer = await fetch.defaultIssuer(mountOf(mount).uuid);
+    return issuer ? raw('application/pem-certificate-chain', trimmedPem(issuer.certificateDer)) : noContentRaw();
+  };
 
   return [
     defineRoute({
@@ -21,24 +31,14 @@ export function pkiFetchRoutes(fetch: FetchService, revocations: RevocationServi
       summary: 'The default issuer\'s certificate, DER (unauthenticated).',
       fields: {},
       unauthenticated: ['read'],
-      operations: {
-        read: async ({ mount }) => {
-          const issuer = await fetch.defaultIssuer(mountOf(mount).uuid);
-          return issuer ? raw('application/pkix-cert', issuer.certificateDer) : noContentRaw();
-        },
-      },
+      operations: { read: caDer },
     }),
     defineRoute({
       pattern: 'ca/pem',
       summary: 'The default issuer\'s certificate, PEM (unauthenticated).',
       fields: {},
       unauthenticated: ['read'],
-      operations: {
-        read: async ({ mount }) => {
-          const issuer = await fetch.defaultIssuer(mountOf(mount).uuid);
-          return issuer ? raw('application/pem-certificate-chain', trimmedPem(issuer.certificateDer)) : noContentRaw();
-        },
-      },
+      operations: { read: caPem },
     }),
     defineRoute({
       pattern: 'ca_chain',
@@ -59,8 +59,7 @@ export function pkiFetchRoutes(fetch: FetchService, revocations: RevocationServi
       unauthenticated: ['read'],
       operations: {
         read: async ({ mount }) => {
-          const pem = await chainPem(mountOf(mount).uuid);
-          if (pem === '') throw notFound();
+          const pem = joinPem(await fetch.requireDefaultChain(mountOf(mount).uuid));
           return respond({ certificate: pem, ca_chain: pem, revocation_time: 0, revocation_time_rfc3339: '' });
         },
       },
@@ -72,11 +71,25 @@ export function pkiFetchRoutes(fetch: FetchService, revocations: RevocationServi
       unauthenticated: ['read'],
       operations: {
         read: async ({ mount }) => {
-          const issuer = await fetch.defaultIssuer(mountOf(mount).uuid);
-          if (!issuer) throw notFound();
+          const issuer = await fetch.requireDefaultIssuer(mountOf(mount).uuid);
           return respond({ certificate: trimmedPem(issuer.certificateDer), revocation_time: 0, revocation_time_rfc3339: '' });
         },
       },
+    }),
+    // "ca" is valid hex, so Vault's cert/:serial pattern takes these; it answers them with the CA.
+    defineRoute({
+      pattern: 'cert/ca/raw/pem',
+      summary: 'The default issuer\'s certificate, PEM (unauthenticated).',
+      fields: {},
+      unauthenticated: ['read'],
+      operations: { read: caPem },
+    }),
+    defineRoute({
+      pattern: 'cert/ca/raw',
+      summary: 'The default issuer\'s certificate, DER (unauthenticated).',
+      fields: {},
+      unauthenticated: ['read'],
+      operations: { read: caDer },
     }),
     defineRoute({
       pattern: 'cert/:serial/raw/pem',

@@ -43,13 +43,13 @@ const verbatimFields = {
   basic_constraints_valid_for_non_ca: { type: 'bool', description: 'Add BasicConstraints CA:false.' },
 } as const;
 
-/** Identity templates need the caller's entity; tokens carry none until auth methods do. */
-const identityOf = (_caller: Caller | null): CallerIdentity | null => null;
+/** Identity templates render against the entity a login gave the token; auth/token tokens have none. */
+const identityOf = (caller: Caller | null): CallerIdentity | null => caller?.record.identity ?? null;
 
 export function pkiIssueRoutes(service: IssueService): RouteDef[] {
   // One handler for all modes: fields a mode does not declare are simply absent (undefined / not provided).
   const handler = (mode: IssuanceMode): Handler<typeof verbatimFields> =>
-        async ({ mount, params, data, provided, caller }) => {
+        async ({ mount, params, data, provided, caller, path }) => {
           const result = await service.issue(mountOf(mount), {
             mode,
             roleName: params.role ?? null,
@@ -81,6 +81,7 @@ export function pkiIssueRoutes(service: IssueService): RouteDef[] {
               basicConstraintsValidForNonCa: provided('basic_constraints_valid_for_non_ca') ? data.basic_constraints_valid_for_non_ca : undefined,
             },
             identity: identityOf(caller),
+            requestPath: path,
           });
           return respond(result.data, {
             warnings: result.warnings,

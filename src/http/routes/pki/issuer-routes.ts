@@ -107,11 +107,13 @@ export function pkiIssuerRoutes(issuers: IssuerService): RouteDef[] {
         },
         update: async ({ mount, params, data, provided }) => {
           const m = mountOf(mount);
-          return respond(await issuers.view(m, await issuers.update(m, params.ref!, issuerUpdate(data, provided, false))));
+          const { issuer, warnings } = await issuers.update(m, params.ref!, issuerUpdate(data, provided, false));
+          return respond(await issuers.view(m, issuer), { warnings });
         },
         patch: async ({ mount, params, data, provided }) => {
           const m = mountOf(mount);
-          return respond(await issuers.view(m, await issuers.update(m, params.ref!, issuerUpdate(data, provided, true))));
+          const { issuer, warnings } = await issuers.update(m, params.ref!, issuerUpdate(data, provided, true));
+          return respond(await issuers.view(m, issuer), { warnings });
         },
         delete: async ({ mount, params }) => respond(null, { warnings: await issuers.delete(mountOf(mount), params.ref!) }),
       },
@@ -186,8 +188,8 @@ export function pkiIssuerRoutes(issuers: IssuerService): RouteDef[] {
         read: async ({ mount, params }) => respond(issuers.keyView(await issuers.readKey(mountOf(mount), params.ref!))),
         update: async ({ mount, params, data }) => respond(issuers.keyView(await issuers.renameKey(mountOf(mount), params.ref!, data.key_name))),
         delete: async ({ mount, params }) => {
-          await issuers.deleteKey(mountOf(mount), params.ref!);
-          return noContent();
+          const warnings = await issuers.deleteKey(mountOf(mount), params.ref!);
+          return warnings.length > 0 ? respond(null, { warnings }) : noContent();
         },
       },
     }),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import { startPeriodic } from '../../core/periodic.js';
 import { badRequest } from '../../core/errors.js';
 import { buildCrl, type CrlEntry } from '../../pki/crl.js';
 import type { IssuerUrls, MountRecord, PkiIssuerRecord, PkiRevocationRecord, PkiStore, StoredCrl } from '../../storage/types.js';
@@ -142,22 +143,11 @@ export class CrlService {
    * periodic function runs about once a minute). Returns a stop function.
    */
   startScheduler(pkiMounts: () => Promise<MountRecord[]>, intervalMs = 60_000): () => void {
-    let stopped = false;
-    const tick = async () => {
-      if (stopped) return;
-      try {
-        await this.maintain(await pkiMounts());
-      } catch (error) {
-        this.logger.error({ err: error }, 'scheduled CRL maintenance failed');
-      }
-    };
-    void tick();
-    const timer = setInterval(() => void tick(), intervalMs);
-    timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
+    return startPeriodic(
+      async () => this.maintain(await pkiMounts()),
+      intervalMs,
+      (error) => this.logger.error({ err: error }, 'scheduled CRL maintenance failed'),
+    );
   }
 
   /** The issuer whose CRL a revoked certificate belongs on: its signer, else the default issuer. */

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import { startPeriodic } from '../../core/periodic.js';
 import { parseCertificateDer } from '../../pki/cert-info.js';
 import { formatRfc3339Nano } from '../../pki/validity.js';
 import type { MountRecord, PkiCertCursor, PkiIssuerRecord, PkiOrphanRevocation, PkiStore } from '../../storage/types.js';
@@ -147,21 +148,13 @@ export class TidyService {
    * stop function also cancels running tidies, so none touches the store after shutdown.
    */
   startScheduler(pkiMounts: () => Promise<MountRecord[]>, intervalMs = 60_000): () => void {
-    let stopped = false;
-    const tick = async () => {
-      if (stopped) return;
-      try {
-        await this.runAutoTidy(await pkiMounts());
-      } catch (error) {
-        this.logger.error({ err: error }, 'scheduled auto-tidy failed');
-      }
-    };
-    void tick();
-    const timer = setInterval(() => void tick(), intervalMs);
-    timer.unref();
+    const stop = startPeriodic(
+      async () => this.runAutoTidy(await pkiMounts()),
+      intervalMs,
+      (error) => this.logger.error({ err: error }, 'scheduled auto-tidy failed'),
+    );
     return () => {
-      stopped = true;
-      clearInterval(timer);
+      stop();
       for (const run of this.runs.values()) {
         if (run.state === 'Running') {
           run.state = 'Cancelling';

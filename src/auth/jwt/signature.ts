@@ -64,7 +64,7 @@ export async function verifySignature(jwt: string, source: KeySource, check: Sig
     currentDate: new Date(check.clock.nowMs()),
     clockTolerance: check.leewaySeconds,
   };
-  let lastReason = 'signature verification failed';
+  let otherFailure: string | null = null;
   for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
     try {
       const result = await jwtVerify(jwt, candidate.key, options);
@@ -76,12 +76,13 @@ export async function verifySignature(jwt: string, source: KeySource, check: Sig
       if (error instanceof errors.JWTInvalid) throw denied(`malformed JWT: ${error.message}`);
       if (error instanceof errors.JWSSignatureVerificationFailed) continue;
       if (error instanceof errors.JOSEError || error instanceof TypeError) {
-        lastReason = `signature verification failed: ${error.message}`;
+        otherFailure = error.message;
         continue;
       }
       throw new CaError('internal', 'unexpected error while verifying a JWT signature', { cause: error });
     }
   }
+  if (otherFailure !== null) throw denied(`JWT signature verification failed: ${otherFailure}`);
   const what = source.kind === 'static' ? 'no configured public key' : `no key in the JWKS at ${keySet!.jwksUrl}`;
-  throw denied(lastReason === 'signature verification failed' ? `${what} validated the JWT signature` : lastReason);
+  throw denied(`${what} validated the JWT signature`);
 }

@@ -39,6 +39,8 @@ interface EntryCache {
  */
 const backgroundShare = 50;
 const maxBackgroundDelayMs = 5000;
+/** Roughly how fast a CRL is encoded, signed and stored on a small machine (100k entries ~ 40 ms). */
+const entriesPerMs = 2500;
 
 /**
  * CRLs are built from the revocation rows and served as stored bytes. A revocation never
@@ -77,8 +79,12 @@ export class CrlService {
   markDirty(mountUuid: string, issuerId: string): void {
     const job = this.job(`${mountUuid}/${issuerId}/background`);
     if (job.timer) return;
-    // Pacing uses the monotonic clock: it is scheduling, not certificate time.
-    const delay = Math.min(maxBackgroundDelayMs, Math.max(0, job.lastEndMs + job.lastDurationMs * backgroundShare - performance.now()));
+    // Pacing uses the monotonic clock: it is scheduling, not certificate time. Before a first
+    // background build, its cost is estimated from the size of the cached list.
+    const cachedEntries = this.entryCaches.get(`${mountUuid}/${issuerId}`)?.entries.length ?? 0;
+    const expectedMs = job.lastDurationMs || cachedEntries / entriesPerMs;
+    const since = job.lastEndMs || performance.now();
+    const delay = Math.min(maxBackgroundDelayMs, Math.max(0, since + expectedMs * backgroundShare - performance.now()));
     job.timer = setTimeout(() => {
       job.timer = null;
       const started = performance.now();

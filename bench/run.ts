@@ -89,7 +89,7 @@ server.child.kill('SIGTERM');
 await server.exited;
 
 const revokedSizes = (process.env.BENCH_REVOKED ?? '0,10000,100000').split(',').map(Number);
-const revocation = await revocationBench(revokedSizes, Number(process.env.BENCH_REVOKES ?? 200));
+const revocation = await revocationBench(revokedSizes, Number(process.env.BENCH_REVOKES ?? 1000));
 
 process.stdout.write(`dev server start-up (spawn to ready, incl. tsx): ${startupMs} ms\n\n`);
 printTable(results);

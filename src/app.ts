@@ -17,6 +17,14 @@ declare module 'fastify' {
 // LIST arrives as GET plus a marker header (see http/list-verb.ts).
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/** The client certificate of a TLS connection (the LIST framing socket passes it through). */
+function peerCertificateOf(socket: unknown): Buffer | null {
+  const tls = socket as { getPeerCertificate?: (detailed: boolean) => { raw?: Buffer } | null };
+  if (typeof tls.getPeerCertificate !== 'function') return null;
+  const raw = tls.getPeerCertificate(true)?.raw;
+  return raw && raw.length > 0 ? raw : null;
+}
+
 /** The HTTP application: no env reads, no listening, no storage opened here. */
 export function buildApp(deps: Deps) {
   const tables = buildRouteTables(deps);
@@ -60,6 +68,7 @@ export function buildApp(deps: Deps) {
         body: Buffer.isBuffer(request.body) ? request.body : null,
         requestId: request.id,
         remoteAddress: request.socket.remoteAddress,
+        peerCertificate: peerCertificateOf(request.socket),
       });
       request.tokenAccessor = result.accessor;
       return renderReply(reply, result.reply, request.id);

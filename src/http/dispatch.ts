@@ -19,6 +19,7 @@ export interface LogicalRequest {
   body: Buffer | null;
   requestId: string;
   remoteAddress: string | undefined;
+  peerCertificate: Buffer | null;
 }
 
 export interface DispatchResult {
@@ -145,6 +146,7 @@ export class Dispatcher {
       mount,
       requestId: request.requestId,
       remoteAddress: request.remoteAddress,
+      peerCertificate: request.peerCertificate,
     });
     return { reply: withUnknownFieldWarning(reply, unknown), accessor: caller?.record.accessor ?? null };
   }

@@ -23,6 +23,8 @@ export interface RouteContext<F extends Fields> {
   requestId: string;
   /** The client's address, for CIDR-bound logins and tokens. */
   remoteAddress: string | undefined;
+  /** DER of the TLS client certificate, when the listener asked for one and the client sent it. */
+  peerCertificate: Buffer | null;
 }
 
 export type Handler<F extends Fields> = (ctx: RouteContext<F>) => Promise<Reply>;

@@ -16,6 +16,13 @@ module.exports = {
       to: { path: '^src/(http|storage/sqlite|cli|app|deps)' },
     },
     {
+      name: 'pure-audit',
+      comment: 'Audit formatting and hashing stay pure: no HTTP, storage, services or config.',
+      severity: 'error',
+      from: { path: '^src/audit/' },
+      to: { path: '^src/(http|storage|services|config|cli|app|deps)' },
+    },
+    {
       name: 'core-is-leaf',
       comment: 'core/ depends on nothing else of ours.',
       severity: 'error',

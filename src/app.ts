@@ -33,6 +33,7 @@ export function buildApp(deps: Deps) {
     mounts: deps.services.mounts,
     tokens: deps.services.tokens,
     policies: deps.services.policies,
+    audit: deps.services.audit,
     systemRouter: new Router(tables.system),
     engines: new Map([...tables.engines].map(([type, routes]) => [type, new Router(routes)])),
     authMethods: new Map([...tables.authMethods].map(([type, routes]) => [type, new Router(routes)])),

@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { Keyring } from './core/keyring.js';
 import { cryptoRandom, type Random } from './core/random.js';
+import { AuditService } from './services/audit-service.js';
 import { type AuthMethods, createAuthMethods } from './services/auth/auth-methods.js';
 import { MountService } from './services/mount-service.js';
 import { PolicyService } from './services/policy-service.js';
@@ -19,6 +20,7 @@ export interface Services {
   policies: PolicyService;
   pki: PkiServices;
   auth: AuthMethods;
+  audit: AuditService;
 }
 
 export interface Deps {
@@ -41,7 +43,7 @@ export interface DepsOptions {
 /** Mount types this build can serve, by mount kind. */
 export const engineTypes: Record<MountKind, ReadonlySet<string>> = {
   secret: new Set(['pki']),
-  auth: new Set(['kubernetes', 'jwt']),
+  auth: new Set(['kubernetes', 'jwt', 'cert', 'approle']),
 };
 
 /** Fields whose values must never reach a log line, wherever they appear. */
@@ -75,6 +77,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   }
   const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger });
   const policies = new PolicyService(store, clock);
-  const auth = createAuthMethods({ store: store.auth, tokens, mounts, clock, logger });
-  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki, auth } };
+  const auth = createAuthMethods({ store: store.auth, appRoles: store.appRoles, keyring, random, tokens, mounts, clock, logger });
+  const audit = new AuditService(store.audit, keyring, clock, random, logger);
+  await audit.load();
+  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki, auth, audit } };
 }

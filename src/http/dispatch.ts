@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { badRequest, CaError, notFound, permissionDenied } from '../core/errors.js';
+import type { AuditRequest, AuditResponse } from '../audit/format.js';
+import type { AuditService, AuditTicket } from '../services/audit-service.js';
 import type { MountService } from '../services/mount-service.js';
 import type { PolicyService } from '../services/policy-service.js';
 import type { SystemService } from '../services/system-service.js';
@@ -38,6 +40,8 @@ export interface DispatcherDeps {
   engines: ReadonlyMap<string, Router>;
   /** Route tables of auth-method types, by mount type (served under auth/<path>/). */
   authMethods: ReadonlyMap<string, Router>;
+  /** Audit devices; when one is enabled a request runs only once a device logged it. */
+  audit?: AuditService;
 }
 
 /** Paths that answer before initialization. */
@@ -122,33 +126,61 @@ export class Dispatcher {
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
 
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    const audit = this.deps.audit?.enabled && path !== 'sys/health' ? this.deps.audit : null;
     let caller: Caller | null = null;
-    if (!match.def.unauthenticated?.includes(operation)) {
-      caller = await this.authenticate(request.headers);
+    let rawData: Record<string, unknown> | null = null;
+    let ticket: AuditTicket | null = null;
+    let stage: 'checks' | 'audit' | 'handler' = 'checks';
+    try {
+      if (!match.def.unauthenticated?.includes(operation)) {
+        caller = await this.authenticate(request.headers);
+      }
+      if (operation === 'patch' && !contentType.startsWith('application/merge-patch+json')) {
+        throw new CaError('unsupported_media_type', 'PATCH requires the application/merge-patch+json content type');
+      }
+      rawData = this.inputData(operation, query, request.body, contentType, match.def.rawBody === true);
+      if (caller) await this.authorize(caller, match, mount, path, operation, rawData);
+      // Fail-closed: the handler runs only once at least one device logged the request.
+      stage = 'audit';
+      if (audit) ticket = await audit.logRequest(auditRequestOf(request, operation, path, mount, caller, rawData));
+      stage = 'handler';
+      const { values, provided, unknown } = decodeFields(match.def.fields, rawData, match.params);
+      const reply = await handler({
+        operation,
+        path,
+        params: match.params,
+        data: values,
+        provided: (name) => provided.has(name),
+        rawData,
+        rawBody: request.body,
+        contentType,
+        headers: request.headers,
+        caller,
+        mount,
+        requestId: request.requestId,
+        remoteAddress: request.remoteAddress,
+        peerCertificate: request.peerCertificate,
+      });
+      const answer = withUnknownFieldWarning(reply, unknown);
+      stage = 'audit';
+      if (audit && ticket) await audit.logResponse(ticket, auditResponseOf(answer, mount));
+      return { reply: answer, accessor: caller?.record.accessor ?? null };
+    } catch (error) {
+      // A failed audit write is not retried: it is the error being answered.
+      if (audit && stage !== 'audit') await this.auditFailure(audit, ticket, auditRequestOf(request, operation, path, mount, caller, rawData), error);
+      throw error;
     }
-    if (operation === 'patch' && !contentType.startsWith('application/merge-patch+json')) {
-      throw new CaError('unsupported_media_type', 'PATCH requires the application/merge-patch+json content type');
+  }
+
+  /** Vault logs refused and failed requests too, with their error. */
+  private async auditFailure(audit: AuditService, ticket: AuditTicket | null, entry: AuditRequest, error: unknown): Promise<void> {
+    const message = error instanceof CaError ? error.messages.join('; ') || error.kind : 'internal error';
+    try {
+      ticket ??= await audit.logRequest(entry, message);
+      await audit.logResponse(ticket, null, message);
+    } catch {
+      // The request already failed; its own error is the answer.
     }
-    const rawData = this.inputData(operation, query, request.body, contentType, match.def.rawBody === true);
-    if (caller) await this.authorize(caller, match, mount, path, operation, rawData);
-    const { values, provided, unknown } = decodeFields(match.def.fields, rawData, match.params);
-    const reply = await handler({
-      operation,
-      path,
-      params: match.params,
-      data: values,
-      provided: (name) => provided.has(name),
-      rawData,
-      rawBody: request.body,
-      contentType,
-      headers: request.headers,
-      caller,
-      mount,
-      requestId: request.requestId,
-      remoteAddress: request.remoteAddress,
-      peerCertificate: request.peerCertificate,
-    });
-    return { reply: withUnknownFieldWarning(reply, unknown), accessor: caller?.record.accessor ?? null };
   }
 
   private async route(path: string): Promise<{ match: RouteMatch; mount: MountRecord | null }> {
@@ -213,4 +245,70 @@ function withUnknownFieldWarning(reply: Reply, unknown: string[]): Reply {
   const warning = `Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`;
   if (reply.type === 'no_content') return respond(null, { warnings: [warning] });
   return { ...reply, warnings: [...reply.warnings, warning] };
+}
+
+/** Where a request landed, as Vault's audit entries name it. */
+function mountInfo(path: string, mount: MountRecord | null): { mountPoint: string; mountType: string; mountAccessor: string } {
+  if (mount) {
+    return { mountPoint: mount.kind === 'auth' ? `auth/${mount.path}` : mount.path, mountType: mount.type, mountAccessor: mount.accessor };
+  }
+  return path.startsWith('auth/token')
+    ? { mountPoint: 'auth/token/', mountType: 'token', mountAccessor: 'auth_token_00000000' }
+    : { mountPoint: 'sys/', mountType: 'system', mountAccessor: 'system_00000000' };
+}
+
+function auditRequestOf(
+  request: LogicalRequest,
+  operation: Operation,
+  path: string,
+  mount: MountRecord | null,
+  caller: Caller | null,
+  data: Record<string, unknown> | null,
+): AuditRequest {
+  const record = caller?.record;
+  return {
+    id: request.requestId,
+    operation,
+    path,
+    ...mountInfo(path, mount),
+    data,
+    remoteAddress: request.remoteAddress ?? '',
+    auth:
+      caller && record
+        ? {
+            clientToken: caller.token,
+            accessor: record.accessor,
+            displayName: record.displayName,
+            policies: record.policies,
+            tokenPolicies: record.policies,
+            metadata: Object.keys(record.meta).length > 0 ? record.meta : null,
+            entityId: record.entityId,
+            tokenType: record.type,
+            tokenTtl: record.creationTtl,
+            tokenIssueTime: record.creationTime,
+          }
+        : null,
+    nonHmacKeys: mount?.config.auditNonHmacRequestKeys ?? [],
+  };
+}
+
+function auditResponseOf(reply: Reply, mount: MountRecord | null): AuditResponse {
+  const nonHmacKeys = mount?.config.auditNonHmacResponseKeys ?? [];
+  switch (reply.type) {
+    case 'no_content':
+      return { data: null, auth: null, warnings: [], nonHmacKeys };
+    case 'raw':
+      return {
+        data: {
+          http_content_type: reply.contentType,
+          http_status_code: reply.status,
+          http_raw_body: typeof reply.body === 'string' ? reply.body : reply.body.toString('base64'),
+        },
+        auth: null,
+        warnings: [],
+        nonHmacKeys,
+      };
+    case 'response':
+      return { data: reply.data, auth: reply.auth, warnings: reply.warnings, nonHmacKeys };
+  }
 }

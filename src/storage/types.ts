@@ -128,10 +128,74 @@ export interface AuthStore {
   listRoles(mountUuid: string): Promise<string[]>;
 }
 
+/** An audit device (sys/audit); options as Vault stores them, all strings. */
+export interface AuditDeviceRecord {
+  /** With trailing slash, e.g. `file/`. */
+  path: string;
+  type: string;
+  description: string;
+  options: Record<string, string>;
+  local: boolean;
+  /** The device's HMAC salt, sealed by the Keyring with context `audit-salt:<path>`. */
+  sealedSalt: Buffer;
+  createdAt: number;
+}
+
+export interface AuditStore {
+  list(): Promise<AuditDeviceRecord[]>;
+  /** False when a device already uses the path. */
+  create(device: AuditDeviceRecord): Promise<boolean>;
+  delete(path: string): Promise<boolean>;
+}
+
+/** An AppRole secret ID; the credential itself is kept only as a keyed hash. */
+export interface AppRoleSecretIdRecord {
+  mountUuid: string;
+  roleName: string;
+  /** HMAC of the secret ID under a Keyring subkey. */
+  secretIdHash: string;
+  accessor: string;
+  metadata: Record<string, string>;
+  cidrList: string[];
+  tokenBoundCidrs: string[];
+  /** Uses left; 0 is unlimited. */
+  numUses: number;
+  /** Seconds, as generated; 0 never expires. */
+  ttl: number;
+  createdAt: number;
+  /** Milliseconds; null never expires. */
+  expiresAt: number | null;
+  updatedAt: number;
+}
+
+/** AppRole storage: role IDs indexed by keyed hash, and secret IDs with their TTL and uses. */
+export interface AppRoleStore {
+  /** Points `roleIdHash` at the role, replacing the role's previous role ID; false if another role holds it. */
+  setRoleId(mountUuid: string, roleName: string, roleIdHash: string): Promise<boolean>;
+  roleByRoleId(mountUuid: string, roleIdHash: string): Promise<string | null>;
+  /** Drops the role's role-ID index entry and all its secret IDs. */
+  deleteRole(mountUuid: string, roleName: string): Promise<void>;
+  /** False when the role already has this secret ID. */
+  createSecretId(record: AppRoleSecretIdRecord): Promise<boolean>;
+  /** A live (unexpired) secret ID; expired ones are deleted and read as absent. */
+  secretId(mountUuid: string, roleName: string, secretIdHash: string, nowMs: number): Promise<AppRoleSecretIdRecord | null>;
+  secretIdByAccessor(mountUuid: string, roleName: string, accessor: string, nowMs: number): Promise<AppRoleSecretIdRecord | null>;
+  listAccessors(mountUuid: string, roleName: string, nowMs: number): Promise<string[]>;
+  deleteSecretId(mountUuid: string, roleName: string, secretIdHash: string): Promise<boolean>;
+  deleteByAccessor(mountUuid: string, roleName: string, accessor: string): Promise<boolean>;
+  /**
+   * Spends one use atomically: null if the secret ID is gone or expired; the last use deletes it.
+   * Returns the record as it was before this use.
+   */
+  consumeSecretId(mountUuid: string, roleName: string, secretIdHash: string, nowMs: number): Promise<AppRoleSecretIdRecord | null>;
+}
+
 export interface Store {
   readonly system: SystemStore;
+  readonly audit: AuditStore;
   readonly policies: PolicyStore;
   readonly auth: AuthStore;
+  readonly appRoles: AppRoleStore;
   readonly mounts: MountStore;
   readonly tokens: TokenStore;
   readonly pki: PkiStore;

@@ -30,7 +30,7 @@ const defaultPolicyGrants = new Set(['auth/token/lookup-self', 'auth/token/renew
 beforeAll(async () => {
   server = await startServer();
   await api(server, 'POST', '/v1/sys/mounts/pki', { token: server.rootToken, body: { type: 'pki' } });
-  for (const type of ['kubernetes', 'jwt']) await api(server, 'POST', `/v1/sys/auth/${type}`, { token: server.rootToken, body: { type } });
+  for (const type of ['kubernetes', 'jwt', 'cert', 'approle']) await api(server, 'POST', `/v1/sys/auth/${type}`, { token: server.rootToken, body: { type } });
   const tables = buildRouteTables(server.deps);
   routes = [
     ...tables.system.map((route) => ({ prefix: '', route })),

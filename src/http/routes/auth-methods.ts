@@ -7,6 +7,8 @@ import type { TokenService } from '../../services/token-service.js';
 import type { Fields } from '../fields.js';
 import { listReply, noContent, respond } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
+import { certAuthRoutes } from './auth-cert.js';
+import { appRoleRoutes } from './auth-approle.js';
 import { authBlock } from './auth-token.js';
 import { providedValues, tokenParamFields } from './auth-token-fields.js';
 import { mountOf } from './pki/mount-of.js';
@@ -171,5 +173,7 @@ export function authMethodRoutes(methods: AuthMethods, tokens: TokenService): Ma
         roleRequired: false,
       }),
     ],
+    ['cert', certAuthRoutes(methods.cert, tokens)],
+    ['approle', appRoleRoutes(methods.approle, tokens)],
   ]);
 }

@@ -5,6 +5,7 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { authMethodRoutes } from './auth-methods.js';
 import { authTokenRoutes } from './auth-token.js';
 import { pkiRoutes } from './pki/index.js';
+import { sysAuditRoutes } from './sys-audit.js';
 import { sysMountsRoutes } from './sys-mounts.js';
 import { sysPolicyRoutes } from './sys-policies.js';
 import { sysStatusRoutes } from './sys-status.js';
@@ -43,6 +44,7 @@ export function buildRouteTables(deps: Deps): RouteTables {
       ...sysMountsRoutes(services.mounts, 'secret'),
       ...sysMountsRoutes(services.mounts, 'auth'),
       ...sysPolicyRoutes(services.policies, services.tokens),
+      ...sysAuditRoutes(services.audit),
       ...authTokenRoutes(services.tokens),
     ],
     engines: new Map([['pki', pkiRoutes(services.pki)]]),

@@ -23,9 +23,13 @@ import {
   type KubernetesRoleWireInput,
   loginKubernetes,
 } from '../../auth/kubernetes/index.js';
-import type { AuthStore } from '../../storage/types.js';
+import type { Keyring } from '../../core/keyring.js';
+import type { Random } from '../../core/random.js';
+import type { AppRoleStore, AuthStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import type { TokenService } from '../token-service.js';
+import { CertAuth } from './cert-auth.js';
+import { AppRoleAuth } from './approle.js';
 import { RoleAuthMethod } from './role-auth-method.js';
 
 export type KubernetesAuth = RoleAuthMethod<KubernetesConfig, KubernetesRole, KubernetesConfigWireInput, KubernetesRoleWireInput>;
@@ -34,6 +38,8 @@ export type JwtAuth = RoleAuthMethod<JwtConfig, JwtRole, JwtConfigWireInput, Jwt
 export interface AuthMethods {
   kubernetes: KubernetesAuth;
   jwt: JwtAuth;
+  cert: CertAuth;
+  approle: AppRoleAuth;
 }
 
 export function createAuthMethods(deps: {
@@ -43,6 +49,9 @@ export function createAuthMethods(deps: {
   clock: Clock;
   logger: Logger;
   fetch?: HttpFetch;
+  appRoles: AppRoleStore;
+  keyring: Keyring;
+  random: Random;
 }): AuthMethods {
   const fetch = deps.fetch ?? createHttpsFetch();
   // One JWKS cache for both methods: keys are cached per URL and refreshed on an unknown kid.
@@ -68,5 +77,7 @@ export function createAuthMethods(deps: {
       },
       ...shared,
     ),
+    cert: new CertAuth(deps.store, deps.tokens, deps.mounts, deps.clock, deps.logger),
+    approle: new AppRoleAuth({ ...deps, roles: deps.store, store: deps.appRoles }),
   };
 }

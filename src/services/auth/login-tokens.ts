@@ -39,7 +39,8 @@ export async function issueLoginToken(
     period: params.tokenPeriod,
     numUses: params.tokenNumUses,
     meta: login.metadata,
-    displayName: `${mount.path.replace(/\/$/, '')}-${login.displayName}`,
+    // Vault: the mount path, then `-<display name>` when the method gives one (AppRole gives none).
+    displayName: mount.path.replace(/\/$/, '') + (login.displayName === '' ? '' : `-${login.displayName}`),
     path: `auth/${mount.path}login`,
     identity,
   });

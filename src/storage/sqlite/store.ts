@@ -1,6 +1,8 @@
 import type { Store } from '../types.js';
 import { openDatabase } from './db.js';
 import { migrate, readMigrations } from './migrate.js';
+import { createAuditStore } from './audit-store.js';
+import { createAppRoleStore } from './approle-store.js';
 import { createAuthStore } from './auth-store.js';
 import { createMountStore } from './mount-store.js';
 import { createPkiStore } from './pki-store.js';
@@ -24,8 +26,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   return {
     system: createSystemStore(db),
+    audit: createAuditStore(db),
     policies: createPolicyStore(db),
     auth: createAuthStore(db),
+    appRoles: createAppRoleStore(db),
     mounts: createMountStore(db),
     tokens: createTokenStore(db),
     pki: createPkiStore(db),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnMintca } from '../test/helpers/process.js';
 import { type LoadResult, printTable, runLoad } from './load.js';
+import { loginBench } from './login.js';
 import { revocationBench } from './revocation.js';
 
 /**
@@ -85,6 +86,7 @@ for (const concurrency of [1, 16]) {
     }),
   );
 }
+const logins = await loginBench(baseUrl!, token);
 server.child.kill('SIGTERM');
 await server.exited;
 
@@ -93,6 +95,8 @@ const revocation = await revocationBench(revokedSizes, Number(process.env.BENCH_
 
 process.stdout.write(`dev server start-up (spawn to ready, incl. tsx): ${startupMs} ms\n\n`);
 printTable(results);
+process.stdout.write('\nKubernetes login over HTTP, verified locally (sequential; includes minting and storing the token)\n');
+for (const f of logins) process.stdout.write(`${f.source.padEnd(12)}  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  (${f.logins} logins)\n`);
 process.stdout.write('\nrevoke latency (sequential revokes on a production-mode server; CRL fetch right after includes its rebuild)\n');
 process.stdout.write('already revoked  revokes  p50 ms  p99 ms  CRL fetch ms  CRL bytes\n');
 for (const f of revocation) {
@@ -101,4 +105,4 @@ for (const f of revocation) {
   );
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), startupMs, results, revocation }, null, 2)}\n`);
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), startupMs, results, logins, revocation }, null, 2)}\n`);

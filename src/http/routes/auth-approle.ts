@@ -6,8 +6,9 @@ import type { Fields, FieldValues } from '../fields.js';
 import { listReply, noContent, respond } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { authBlock } from './auth-token.js';
-import { providedValues, tokenParamFields } from './auth-token-fields.js';
+import { tokenParamFields } from './auth-token-fields.js';
 import { mountOf } from './pki/mount-of.js';
+import { roleListRoute, roleRoute } from './auth-role-routes.js';
 
 const roleName = { role_name: { type: 'string', description: 'Name of the AppRole.' } } as const satisfies Fields;
 
@@ -48,39 +49,14 @@ export function appRoleRoutes(method: AppRoleAuth, tokens: TokenService): RouteD
   const secretIdField = { ...roleName, secret_id: { type: 'string', description: 'The secret ID.' } } as const satisfies Fields;
   const accessorField = { ...roleName, secret_id_accessor: { type: 'string', description: 'Accessor of the secret ID.' } } as const satisfies Fields;
   return [
-    defineRoute({
-      pattern: 'role',
-      summary: 'List AppRoles.',
-      fields: {},
-      operations: {
-        list: async ({ mount }) => {
-          const names = await method.listRoles(mountOf(mount));
-          if (names.length === 0) throw notFound();
-          return listReply(names);
-        },
-      },
-    }),
-    defineRoute({
+    roleListRoute('role', 'List AppRoles.', method),
+    roleRoute({
       pattern: 'role/:role_name',
+      param: 'role_name',
       summary: 'An AppRole: how its secret IDs are bound, and what its tokens get.',
       fields: roleFields,
-      exists: async ({ params, mount }) => (await method.role(mountOf(mount), params.role_name!)) !== null,
-      operations: {
-        read: async ({ mount, params }) => {
-          const role = await method.role(mountOf(mount), params.role_name!);
-          if (!role) throw notFound();
-          return respond(appRoleToWire(role));
-        },
-        update: async ({ mount, params, data, provided }) => {
-          const { role_name: _path, ...values } = providedValues(data, provided as (name: string) => boolean);
-          await method.writeRole(mountOf(mount), params.role_name!, values);
-          return noContent();
-        },
-        delete: async ({ mount, params }) => {
-          await method.deleteRole(mountOf(mount), params.role_name!);
-          return noContent();
-        },
-      },
+      keeper: method,
+      toWire: appRoleToWire,
     }),
     defineRoute({
       pattern: 'role/:role_name/role-id',

@@ -1,13 +1,13 @@
 import { certConfigToWire, certRoleToWire } from '../../auth/cert/index.js';
-import { notFound } from '../../core/errors.js';
 import type { CertAuth } from '../../services/auth/cert-auth.js';
 import type { TokenService } from '../../services/token-service.js';
 import type { Fields } from '../fields.js';
-import { listReply, noContent, respond } from '../reply.js';
+import { noContent, respond } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { authBlock } from './auth-token.js';
 import { providedValues, tokenParamFields } from './auth-token-fields.js';
 import { mountOf } from './pki/mount-of.js';
+import { roleListRoute, roleRoute } from './auth-role-routes.js';
 
 const certRoleFields = {
   certificate: { type: 'string', description: 'PEM: the CA certificate (or leaf) to trust.' },
@@ -41,39 +41,14 @@ export function certAuthRoutes(method: CertAuth, tokens: TokenService): RouteDef
         },
       },
     }),
-    defineRoute({
-      pattern: 'certs',
-      summary: 'List trusted certificate roles.',
-      fields: {},
-      operations: {
-        list: async ({ mount }) => {
-          const names = await method.listRoles(mountOf(mount));
-          if (names.length === 0) throw notFound();
-          return listReply(names);
-        },
-      },
-    }),
-    defineRoute({
+    roleListRoute('certs', 'List trusted certificate roles.', method),
+    roleRoute({
       pattern: 'certs/:name',
+      param: 'name',
       summary: 'A trusted certificate role: which client certificates may log in, and what their tokens get.',
       fields: { name: { type: 'string', description: 'Role name.' }, ...certRoleFields, ...tokenParamFields },
-      exists: async ({ params, mount }) => (await method.role(mountOf(mount), params.name!)) !== null,
-      operations: {
-        read: async ({ mount, params }) => {
-          const role = await method.role(mountOf(mount), params.name!);
-          if (!role) throw notFound();
-          return respond(certRoleToWire(role));
-        },
-        update: async ({ mount, params, data, provided }) => {
-          const { name: _path, ...values } = providedValues(data, provided as (name: string) => boolean);
-          await method.writeRole(mountOf(mount), params.name!, values);
-          return noContent();
-        },
-        delete: async ({ mount, params }) => {
-          await method.deleteRole(mountOf(mount), params.name!);
-          return noContent();
-        },
-      },
+      keeper: method,
+      toWire: certRoleToWire,
     }),
     defineRoute({
       pattern: 'login',

@@ -5,10 +5,11 @@ import type { AuthMethods } from '../../services/auth/auth-methods.js';
 import type { RoleAuthMethod } from '../../services/auth/role-auth-method.js';
 import type { TokenService } from '../../services/token-service.js';
 import type { Fields } from '../fields.js';
-import { listReply, noContent, respond } from '../reply.js';
+import { noContent, respond } from '../reply.js';
 import { defineRoute, type RouteDef } from '../route.js';
 import { certAuthRoutes } from './auth-cert.js';
 import { appRoleRoutes } from './auth-approle.js';
+import { roleListRoute, roleRoute } from './auth-role-routes.js';
 import { authBlock } from './auth-token.js';
 import { providedValues, tokenParamFields } from './auth-token-fields.js';
 import { mountOf } from './pki/mount-of.js';
@@ -46,39 +47,14 @@ function roleAuthRoutes<Config, Role>(
         },
       },
     }),
-    defineRoute({
-      pattern: 'role',
-      summary: 'List roles.',
-      fields: {},
-      operations: {
-        list: async ({ mount }) => {
-          const names = await method.listRoles(mountOf(mount));
-          if (names.length === 0) throw notFound();
-          return listReply(names);
-        },
-      },
-    }),
-    defineRoute({
+    roleListRoute('role', 'List roles.', method),
+    roleRoute({
       pattern: 'role/:name',
+      param: 'name',
       summary: 'A role: who may log in with it, and what their tokens get.',
       fields: { name: { type: 'string', description: 'Role name.' }, ...spec.roleFields, ...tokenParamFields },
-      exists: async ({ params, mount }) => (await method.role(mountOf(mount), params.name!)) !== null,
-      operations: {
-        read: async ({ mount, params }) => {
-          const role = await method.role(mountOf(mount), params.name!);
-          if (!role) throw notFound();
-          return respond(spec.roleToWire(role));
-        },
-        update: async ({ mount, params, data, provided }) => {
-          const { name: _path, ...values } = providedValues(data, provided as (name: string) => boolean);
-          const { warnings } = await method.writeRole(mountOf(mount), params.name!, values);
-          return warnings.length > 0 ? respond(null, { warnings }) : noContent();
-        },
-        delete: async ({ mount, params }) => {
-          await method.deleteRole(mountOf(mount), params.name!);
-          return noContent();
-        },
-      },
+      keeper: method,
+      toWire: spec.roleToWire,
     }),
     defineRoute({
       pattern: 'login',

@@ -51,6 +51,13 @@ module.exports = {
       to: { path: '^src/storage/(?!types\\.ts$)' },
     },
     {
+      name: 'agent-is-a-client',
+      comment: 'The renewal agent talks to the server over HTTP only: it may use pure pki/ and core/, nothing of the server.',
+      severity: 'error',
+      from: { path: '^src/agent/' },
+      to: { path: '^src/(http|services|storage|auth|audit|config|cli|app|deps|server)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

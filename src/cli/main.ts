@@ -1,11 +1,15 @@
 import { ConfigError } from '../config/config.js';
+import { runAgentCommand } from './agent.js';
 import { FlagError } from './flags.js';
+import { runOperator } from './operator.js';
 import { runServer, serverHelp } from './server.js';
 
 const usage = `Usage: mintca <command> [options]
 
 Commands:
   server    Start the mintca server (mintca server -dev for a dev server)
+  agent     Obtain a certificate and keep it renewed (mintca agent -help)
+  operator  Operator tasks: bootstrap a CA hierarchy and Kubernetes auth
 
 Run "mintca <command> -help" for a command's options.
 `;
@@ -15,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'server':
       return runServer(rest, process.env);
+    case 'agent':
+      return runAgentCommand(rest, process.env);
+    case 'operator':
+      return runOperator(rest, process.env);
     case undefined:
     case '-h':
     case '-help':

@@ -21,6 +21,8 @@ RUN mkdir -p /var/lib/mintca && chown node:node /var/lib/mintca
 USER node
 VOLUME /var/lib/mintca
 EXPOSE 8200
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8200/v1/sys/health?uninitcode=200').then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"
+# With the TLS listener on, set MINTCA_HEALTH_URL=https://127.0.0.1:8200/v1/sys/health?uninitcode=200 (and NODE_EXTRA_CA_CERTS).
+ENV MINTCA_HEALTH_URL=http://127.0.0.1:8200/v1/sys/health?uninitcode=200
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch(process.env.MINTCA_HEALTH_URL).then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/mintca.js"]
 CMD ["server", "-config=/etc/mintca/config.json"]

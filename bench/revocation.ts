@@ -35,6 +35,9 @@ export async function revocationBench(sizes: number[] = [0, 10_000, 100_000], re
       return { proc, url: url! };
     };
     let server = await start();
+    // A failed run must not leave a server behind.
+    const stopOnExit = () => server.proc.child.kill('SIGKILL');
+    process.once('exit', stopOnExit);
     const token = ((await (await fetch(`${server.url}/v1/sys/init`, { method: 'PUT', body: '{}' })).json()) as { root_token: string }).root_token;
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${server.url}/v1/${path}`, { method, headers: { 'X-Vault-Token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -79,6 +82,7 @@ export async function revocationBench(sizes: number[] = [0, 10_000, 100_000], re
     figures.push({ alreadyRevoked: size, revokes, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), crlFetchMs: round(crlFetchMs), crlBytes: crl.length });
     server.proc.child.kill('SIGTERM');
     await server.proc.exited;
+    process.removeListener('exit', stopOnExit);
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;

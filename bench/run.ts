@@ -16,6 +16,7 @@ const token = 'bench-root';
 
 const startedAt = performance.now();
 const server = spawnMintca(['server', '-dev', `-dev-root-token-id=${token}`, '-dev-listen-address=127.0.0.1:0', '-log-level=warn']);
+process.once('exit', () => server.child.kill('SIGKILL'));
 const [, baseUrl] = await server.waitFor(/export VAULT_ADDR='(http:\/\/[^']+)'/);
 const startupMs = Math.round(performance.now() - startedAt);
 const headers = { 'X-Vault-Token': token, 'content-type': 'application/json' };

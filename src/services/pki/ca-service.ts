@@ -13,7 +13,8 @@ import { spkiDerOf } from '../../pki/spki.js';
 import type { CertificateTemplate, KeyType } from '../../pki/types.js';
 import type { MountRecord, PkiIssuerRecord, PkiKeyRecord, PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
-import { type CaRequest, caKeyUsage, nameConstraintsOf, resolveCaCertificate } from './ca-request.js';
+import { type CaRequest, type CaValidityContext, caKeyUsage, nameConstraintsOf, resolveCaCertificate } from './ca-request.js';
+import type { ResolvedLeaf } from '../../pki/issuance-policy.js';
 import { certificateFields, type OutputFormat, trimmedPem } from './cert-output.js';
 import type { IssuerDirectory } from './issuer-directory.js';
 import type { KeyCustody } from './key-custody.js';
@@ -111,25 +112,31 @@ export class CaService {
     };
   }
 
+  /** Subject, SANs and validity of a CA certificate under this mount's TTLs, now. */
+  private resolveCa(mount: MountRecord, request: CaRequest, context: Partial<CaValidityContext>): ResolvedLeaf {
+    const ttls = this.deps.mounts.effectiveTtls(mount);
+    return resolveCaCertificate(request, {
+      nowMs: this.deps.clock.nowMs(),
+      mountDefaultTtl: ttls.defaultLeaseTtl,
+      mountMaxTtl: ttls.maxLeaseTtl,
+      defaultToMaxTtl: false,
+      issuerNotAfterMs: null,
+      leafNotAfterBehavior: 'permit',
+      csr: null,
+      useCsrValues: false,
+      ...context,
+    });
+  }
+
   private async followsLatest(mount: MountRecord): Promise<boolean> {
     return (await this.deps.store.getConfig<IssuersConfig>(mount.uuid, 'issuers'))?.default_follows_latest_issuer === true;
   }
 
   async generateRoot(mount: MountRecord, keyRequest: KeyRequest, request: CaRequest, output: CaOutputRequest): Promise<ServiceResult> {
-    const { store, clock, random, mounts } = this.deps;
+    const { store, clock, random } = this.deps;
     await this.checkIssuerName(mount, output.issuerName);
     const key = await this.obtainKey(mount, keyRequest);
-    const ttls = mounts.effectiveTtls(mount);
-    const resolved = resolveCaCertificate(request, {
-      nowMs: clock.nowMs(),
-      mountDefaultTtl: ttls.defaultLeaseTtl,
-      mountMaxTtl: ttls.maxLeaseTtl,
-      defaultToMaxTtl: true,
-      issuerNotAfterMs: null,
-      leafNotAfterBehavior: 'permit',
-      csr: null,
-      useCsrValues: false,
-    });
+    const resolved = this.resolveCa(mount, request, { defaultToMaxTtl: true });
     const issuerId = random.uuid();
     const template: CertificateTemplate = {
       serial: generateSerial(random),
@@ -190,19 +197,9 @@ export class CaService {
     output: CaOutputRequest,
     addBasicConstraints: boolean,
   ): Promise<ServiceResult> {
-    const { store, clock, mounts } = this.deps;
+    const { store } = this.deps;
     const key = await this.obtainKey(mount, keyRequest);
-    const ttls = mounts.effectiveTtls(mount);
-    const resolved = resolveCaCertificate(request, {
-      nowMs: clock.nowMs(),
-      mountDefaultTtl: ttls.defaultLeaseTtl,
-      mountMaxTtl: ttls.maxLeaseTtl,
-      defaultToMaxTtl: false,
-      issuerNotAfterMs: null,
-      leafNotAfterBehavior: 'permit',
-      csr: null,
-      useCsrValues: false,
-    });
+    const resolved = this.resolveCa(mount, request, {});
     const csrDer = buildCsr({
       subject: resolved.subject,
       privateKey: key.privateKey,
@@ -240,15 +237,10 @@ export class CaService {
     request: CaRequest,
     options: { useCsrValues: boolean; format: OutputFormat; skid: string },
   ): Promise<ServiceResult> {
-    const { store, clock, random, mounts, directory } = this.deps;
+    const { store, clock, random, directory } = this.deps;
     const issuer = await resolveIssuer(store, mount.uuid, issuerRef);
     const csr = parseCsr(csrText);
-    const ttls = mounts.effectiveTtls(mount);
-    const resolved = resolveCaCertificate(request, {
-      nowMs: clock.nowMs(),
-      mountDefaultTtl: ttls.defaultLeaseTtl,
-      mountMaxTtl: ttls.maxLeaseTtl,
-      defaultToMaxTtl: false,
+    const resolved = this.resolveCa(mount, request, {
       issuerNotAfterMs: issuer.notAfterMs,
       leafNotAfterBehavior: 'truncate',
       csr: { ...csr.info, requestsCa: false },

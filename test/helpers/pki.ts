@@ -3,14 +3,16 @@
  * it returns — the openssl CLI, node:crypto's X509Certificate, and a small DER walker written
  * here (not src/pki's) for the RFC 5280 structure checks openssl does not print.
  */
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { api, type ApiResponse, type TestServer } from './server.js';
+import { openssl, opensslOk } from './openssl.js';
 
+export { openssl, opensslOk };
+export type { RunResult } from './openssl.js';
 // ---------------------------------------------------------------------------------------
 // HTTP
 
@@ -79,23 +81,6 @@ export async function mountState(call: Call, mount: string): Promise<MountState>
 // ---------------------------------------------------------------------------------------
 // openssl
 
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function openssl(args: string[], input?: string | Buffer): RunResult {
-  const r = spawnSync('openssl', args, { input: typeof input === 'string' ? Buffer.from(input) : input });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
-}
-
-export function opensslOk(args: string[], input?: string | Buffer): string {
-  const r = openssl(args, input);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 /** A scratch directory for files openssl reads. */
 export class Scratch {

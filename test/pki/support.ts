@@ -1,5 +1,4 @@
 /** Shared helpers for the pki tests: run openssl, temp files, CA chains built through sign.ts. */
-import { spawnSync } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,25 +7,10 @@ import { parseCertificateDer } from '../../src/pki/cert-info.js';
 import { toPem } from '../../src/pki/pem.js';
 import { createSigner, selfSigningIssuer } from '../../src/pki/sign.js';
 import type { CertificateTemplate, SigningIssuer, SubjectAttribute } from '../../src/pki/types.js';
+import { openssl, opensslOk } from '../helpers/openssl.js';
 
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function openssl(args: string[], input?: string | Buffer): RunResult {
-  const r = spawnSync('openssl', args, { input: typeof input === 'string' ? Buffer.from(input) : input });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
-}
-
-/** Runs openssl and returns stdout, failing with its stderr if it exits non-zero. */
-export function opensslOk(args: string[], input?: string | Buffer): string {
-  const r = openssl(args, input);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+export { openssl, opensslOk };
+export type { RunResult } from '../helpers/openssl.js';
 
 export interface TempDir {
   dir: string;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, stop, tempDir, track } from './cleanup.js';
+import { freePort, removeDir, stop, tempDir, track } from './cleanup.js';
 
 export interface CfsslPeer {
   url: string;
@@ -81,11 +81,16 @@ export async function startCfssl(log: (line: string) => void): Promise<CfsslPeer
     if (up) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop(child);
+      removeDir(dir);
       throw new Error(`cfssl serve did not come up: ${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, rootPem: ca.rootPem, intermediatePem: ca.intermediatePem, stop: () => stop(child) };
+  const stopPeer = async () => {
+    await stop(child);
+    removeDir(dir);
+  };
+  return { url, rootPem: ca.rootPem, intermediatePem: ca.intermediatePem, stop: stopPeer };
 }
 
 /** cfssl answers 200 with `"success": false` on some failures: only a success with a certificate counts. */

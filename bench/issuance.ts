@@ -3,20 +3,24 @@ import { type Comparison, ratioOf, side } from './compare.js';
 import { probeHealth, type ProbeFigure } from './health-probe.js';
 import { type LoadOptions, runLoad } from './load.js';
 import type { MintcaServer } from './mintca-server.js';
+import { rsaKeygenAllCores } from './primitives.js';
 
 export interface IssuanceSetup {
   mintca: MintcaServer;
   cfssl: CfsslPeer | null;
   csrPem: string;
   durationMs: number;
-  /** In-process RSA-2048 key generation with both cores busy: the ceiling for RSA issuance. */
-  rsaKeygenPerSecond: number | null;
 }
 
 export interface IssuanceFigures {
   rows: Comparison[];
   /** sys/health latency while RSA-2048 issuance runs at concurrency 16. */
   healthDuringRsa: ProbeFigure | null;
+  /**
+   * In-process RSA-2048 key generation with every core busy, measured right before the RSA c16
+   * runs (on a shared machine a figure from minutes earlier says little): their ceiling.
+   */
+  rsaKeygenPerSecond: number | null;
 }
 
 type Scenario = 'issue' | 'rsa' | 'sign';
@@ -55,28 +59,30 @@ function loads(scenario: Scenario, setup: IssuanceSetup, concurrency: number, du
 export async function issuanceComparisons(setup: IssuanceSetup, scenarios: Scenario[]): Promise<IssuanceFigures> {
   const rows: Comparison[] = [];
   let healthDuringRsa: ProbeFigure | null = null;
+  let rsaKeygenPerSecond: number | null = null;
   for (const concurrency of [1, 16]) {
     for (const scenario of scenarios) {
       // RSA key generation is slow and uneven: a longer run gives its percentiles enough samples.
       const durationMs = scenario === 'rsa' ? setup.durationMs * 2 : setup.durationMs;
       const options = loads(scenario, setup, concurrency, durationMs);
+      if (scenario === 'rsa' && concurrency === 16) rsaKeygenPerSecond = await rsaKeygenAllCores(durationMs);
       const probe = scenario === 'rsa' && concurrency === 16 ? probeHealth(setup.mintca.url) : null;
       const mintca = side(await runLoad(options.mintca));
       if (probe) healthDuringRsa = await probe.stop();
       const peer = options.cfssl ? side(await runLoad(options.cfssl)) : null;
       const row: Comparison = { scenario: names[scenario], concurrency, peerName: 'cfssl', mintca, peer, ratio: ratioOf(mintca.opsPerSecond, peer?.opsPerSecond), target: '-', met: null };
-      if (concurrency === 16) judge(row, setup, healthDuringRsa);
+      if (concurrency === 16) judge(row, rsaKeygenPerSecond, healthDuringRsa);
       rows.push(row);
     }
   }
-  return { rows, healthDuringRsa };
+  return { rows, healthDuringRsa, rsaKeygenPerSecond };
 }
 
 /** The issue's targets at concurrency 16. */
-function judge(row: Comparison, setup: IssuanceSetup, health: ProbeFigure | null): void {
+function judge(row: Comparison, rsaKeygenPerSecond: number | null, health: ProbeFigure | null): void {
   const mintca = row.mintca!;
   if (row.scenario === names.rsa) {
-    const floor = setup.rsaKeygenPerSecond === null ? null : Math.round(setup.rsaKeygenPerSecond * 0.9 * 10) / 10;
+    const floor = rsaKeygenPerSecond === null ? null : Math.round(rsaKeygenPerSecond * 0.9 * 10) / 10;
     row.target = `>=${floor ?? 'n/a'}/s (0.9x keygen), health max<=50ms`;
     row.met = floor === null || health === null ? null : mintca.errors === 0 && mintca.opsPerSecond! >= floor && health.failures === 0 && health.maxMs <= 50;
     return;

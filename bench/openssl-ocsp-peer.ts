@@ -57,5 +57,9 @@ export async function startOpensslOcsp(issuerPem: string, leafPem: string): Prom
     });
     child.once('exit', (code) => reject(new Error(`openssl ocsp exited (${code}): ${stderr}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+  const stopPeer = async () => {
+    await stop(child);
+    removeDir(dir);
+  };
+  return { url: `http://127.0.0.1:${port}`, stop: stopPeer };
 }

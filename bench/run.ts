@@ -4,7 +4,7 @@ import { opensslOk } from '../test/helpers/openssl.js';
 import { removeDir, tempDir } from './cleanup.js';
 import { type CfsslPeer, startCfssl } from './cfssl-peer.js';
 import { type Comparison, printComparisons } from './compare.js';
-import { crlComparison } from './crl-compare.js';
+import { crlComparison, crlOverHttp } from './crl-compare.js';
 import { type ProbeFigure } from './health-probe.js';
 import { issuanceComparisons } from './issuance.js';
 import { type LoadResult, printTable, runLoad } from './load.js';
@@ -94,12 +94,15 @@ if (issuing.length > 0 || wants('ocsp') || wants('tokens') || wants('login')) {
   if (wants('login')) logins = await loginBench(server.url, server.token);
   await server.stop();
 }
-if (wants('crl')) comparisons.push(crlComparison(crlSize));
+const crl = wants('crl') ? crlComparison(crlSize) : null;
+if (crl) comparisons.push(crl);
 let revocation: RevocationFigure[] = [];
 if (wants('revocation')) {
   const sizes = (process.env.BENCH_REVOKED ?? '0,10000,100000').split(',').map(Number);
   revocation = await revocationBench(sizes, Number(process.env.BENCH_REVOKES ?? 1000), (pid) => rss.watch(pid, 'revocation servers'));
 }
+const rotated = revocation.find((f) => f.alreadyRevoked === crlSize);
+if (crl && rotated) comparisons.push(crlOverHttp(crl, rotated.crlRotateMs));
 const memory = rss.stop().map((figure) => ({ ...figure, under300Mb: figure.maxMb < 300 }));
 const elapsedS = Math.round((performance.now() - benchStarted) / 1000);
 
@@ -129,9 +132,9 @@ if (logins.length > 0) {
 }
 if (revocation.length > 0) {
   log('\nrevoke latency (sequential revokes on a production-mode server; CRL fetch right after includes its rebuild)');
-  log('already revoked  revokes  p50 ms  p99 ms  CRL fetch ms  CRL bytes');
+  log('already revoked  revokes  p50 ms  p99 ms  CRL fetch ms  CRL bytes  crl/rotate ms');
   for (const f of revocation) {
-    const cells = [[f.alreadyRevoked, 15], [f.revokes, 7], [f.p50Ms, 6], [f.p99Ms, 6], [f.crlFetchMs, 12], [f.crlBytes, 9]] as const;
+    const cells = [[f.alreadyRevoked, 15], [f.revokes, 7], [f.p50Ms, 6], [f.p99Ms, 6], [f.crlFetchMs, 12], [f.crlBytes, 9], [f.crlRotateMs, 13]] as const;
     log(cells.map(([value, width]) => String(value).padStart(width)).join('  '));
   }
 }

@@ -28,6 +28,12 @@ export interface LoadOptions {
   check?: (body: Buffer) => boolean;
 }
 
+/** A rate, with a decimal when it is small (RSA issuance runs at a few per second). */
+export const perSecond = (count: number, seconds: number): number => {
+  const rate = count / seconds;
+  return rate < 100 ? Math.round(rate * 10) / 10 : Math.round(rate);
+};
+
 export const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -86,7 +92,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     operations: latencies.length,
     errors,
     ...(firstError === undefined ? {} : { firstError }),
-    opsPerSecond: Math.round(latencies.length / elapsed),
+    opsPerSecond: perSecond(latencies.length, elapsed),
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
   };

@@ -1,6 +1,7 @@
 import { generateKeyPair, generateKeyPairSync, sign } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { perSecond } from './load.js';
 
 export interface Primitives {
   p256KeygenPerSecond: number;
@@ -23,7 +24,7 @@ function rate(ms: number, run: () => void): number {
     run();
     count++;
   }
-  return Math.round(count / ((performance.now() - start) / 1000));
+  return perSecond(count, (performance.now() - start) / 1000);
 }
 
 /** RSA-2048 key pairs per second with `inFlight` async generations kept going (libuv thread pool). */
@@ -38,7 +39,7 @@ export async function rsaKeygenAllCores(ms: number, inFlight = Math.max(4, avail
       }
     }),
   );
-  return Math.round(count / ((performance.now() - start) / 1000));
+  return perSecond(count, (performance.now() - start) / 1000);
 }
 
 /** The machine's crypto limits, measured in-process: what the HTTP figures can be held against. */

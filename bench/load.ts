@@ -3,8 +3,11 @@ import { Agent, request } from 'node:http';
 export interface LoadResult {
   name: string;
   concurrency: number;
+  /** Successful operations only: failures are counted in `errors`, never timed. */
   operations: number;
   errors: number;
+  /** The first failure, to tell a broken scenario from a slow one. */
+  firstError?: string;
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -17,13 +20,21 @@ export interface LoadOptions {
   path: string;
   headers?: Record<string, string>;
   /** A body per call, so requests can vary. */
-  body?: () => string;
+  body?: () => string | Buffer;
   concurrency: number;
   durationMs: number;
   expectStatus?: number;
+  /** Checks the response body too (e.g. cfssl answers 200 with `"success": false`). */
+  check?: (body: Buffer) => boolean;
 }
 
-const percentile = (sorted: number[], p: number): number =>
+/** A rate, with a decimal when it is small (RSA issuance runs at a few per second). */
+export const perSecond = (count: number, seconds: number): number => {
+  const rate = count / seconds;
+  return rate < 100 ? Math.round(rate * 10) / 10 : Math.round(rate);
+};
+
+export const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** A closed-loop load generator: `concurrency` workers on keep-alive connections, bounded in time. */
@@ -32,6 +43,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
+  const fail = (why: string) => {
+    errors++;
+    firstError ??= why;
+  };
   const started = performance.now();
   const deadline = started + options.durationMs;
 
@@ -42,16 +58,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const req = request(
         { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method, headers: { ...options.headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
         (res) => {
-          res.resume();
+          const chunks: Buffer[] = [];
+          if (options.check) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else res.resume();
           res.on('end', () => {
-            if (res.statusCode !== (options.expectStatus ?? 200)) errors++;
-            latencies.push(performance.now() - t0);
+            const elapsed = performance.now() - t0;
+            const payload = Buffer.concat(chunks);
+            if (res.statusCode !== (options.expectStatus ?? 200)) fail(`status ${res.statusCode}`);
+            else if (options.check && !options.check(payload)) fail(`rejected body: ${payload.subarray(0, 200).toString('latin1')}`);
+            else latencies.push(elapsed);
             resolve();
           });
         },
       );
-      req.on('error', () => {
-        errors++;
+      req.on('error', (error) => {
+        fail(error.message);
         resolve();
       });
       req.end(body);
@@ -70,7 +91,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     concurrency: options.concurrency,
     operations: latencies.length,
     errors,
-    opsPerSecond: Math.round(latencies.length / elapsed),
+    ...(firstError === undefined ? {} : { firstError }),
+    opsPerSecond: perSecond(latencies.length, elapsed),
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
   };

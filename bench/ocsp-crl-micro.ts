@@ -3,13 +3,14 @@
  * second (respond(), request parsing, both together) and the time to build and sign a
  * 100,000-entry CRL, next to `openssl ca -gencrl` on the same number of entries when
  * openssl is on the PATH. Run with `npx tsx bench/ocsp-crl-micro.ts`. Not a test: it only
- * prints numbers.
+ * prints numbers. `npm run bench` reuses the CRL comparison (makeCa, crlEntries, crlBuild, opensslGencrlMs).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CertID, id_pkix_ocsp_nonce, OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
@@ -20,16 +21,16 @@ import { createSigner, selfSigningIssuer } from '../src/pki/sign.js';
 import type { CertificateTemplate, SigningIssuer } from '../src/pki/types.js';
 
 const durationMs = Number(process.env.BENCH_MS ?? 2000);
-const crlEntries = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
+const crlCount = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
 const now = Date.now();
 
-interface Ca {
+export interface Ca {
   der: Buffer;
   issuer: SigningIssuer;
   privateKey: KeyObject;
 }
 
-function makeCa(keys: { privateKey: KeyObject; publicKey: KeyObject }, name: string): Ca {
+export function makeCa(keys: { privateKey: KeyObject; publicKey: KeyObject }, name: string): Ca {
   const template: CertificateTemplate = {
     serial: Buffer.from([1]),
     subject: [{ type: 'CN', value: `bench ${name}` }],
@@ -107,7 +108,7 @@ function benchOcsp(name: string, ca: Ca): void {
   }
 }
 
-function entries(count: number): CrlEntry[] {
+export function crlEntries(count: number): CrlEntry[] {
   const out: CrlEntry[] = [];
   for (let i = 0; i < count; i++) {
     // 20-byte serials as Vault issues them, revocations spread over a year, a third with reasons.
@@ -117,7 +118,7 @@ function entries(count: number): CrlEntry[] {
 }
 
 /** `openssl ca -gencrl` over an index of `list`; null when openssl is not available. */
-function opensslGencrlMs(list: CrlEntry[]): number | null {
+export function opensslGencrlMs(list: CrlEntry[]): number | null {
   const dir = mkdtempSync(join(tmpdir(), 'mintca-bench-crl-'));
   try {
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -152,13 +153,19 @@ function opensslGencrlMs(list: CrlEntry[]): number | null {
   }
 }
 
-function benchCrl(name: string, ca: Ca, list: CrlEntry[]): void {
+/** buildCrl over `list`, signed by `ca`: the best of `runs` times and the CRL it built. */
+export function crlBuild(ca: Ca, list: CrlEntry[], runs = 5): { buildMs: number; crl: Buffer } {
   const params = { issuer: ca.issuer, thisUpdateMs: now, nextUpdateMs: now + 72 * 3_600_000, crlNumber: 42, entries: list };
   buildCrl({ ...params, entries: list.slice(0, 1000) }); // warm up
   let crl: Buffer = Buffer.alloc(0);
-  const buildMs = bestOf(5, () => {
+  const buildMs = bestOf(runs, () => {
     crl = buildCrl(params);
   });
+  return { buildMs, crl };
+}
+
+function benchCrl(name: string, ca: Ca, list: CrlEntry[]): void {
+  const { buildMs, crl } = crlBuild(ca, list);
   const parseMs = bestOf(5, () => parseCrlInfo(crl));
   console.log(`${`CRL ${name}: buildCrl, ${list.length} entries (best of 5)`.padEnd(62)} ${buildMs.toFixed(1).padStart(8)} ms  (${(crl.length / 1e6).toFixed(1)} MB)`);
   console.log(`${`CRL ${name}: parseCrlInfo, ${list.length} entries (best of 5)`.padEnd(62)} ${parseMs.toFixed(1).padStart(8)} ms`);
@@ -173,7 +180,7 @@ function main(): void {
   benchOcsp('Ed25519', ed25519);
   benchOcsp('RSA-2048', rsa);
 
-  const list = entries(crlEntries);
+  const list = crlEntries(crlCount);
   benchCrl('P-256', p256, list);
   benchCrl('RSA-2048', rsa, list);
   const opensslMs = opensslGencrlMs(list);
@@ -182,4 +189,4 @@ function main(): void {
   }
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

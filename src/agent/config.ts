@@ -30,6 +30,8 @@ export interface AgentConfig {
   keyName: string;
   caName: string;
   bundleName: string | null;
+  /** tls.crt holds the leaf and the intermediates (the Kubernetes TLS-secret layout). */
+  certWithChain: boolean;
   owner: { uid: number; gid: number } | null;
   once: boolean;
   renewFraction: number;
@@ -48,7 +50,7 @@ export interface AgentConfig {
 
 export const defaultJwtFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export const agentBooleanFlags = new Set(['once', 'help', 'h']);
+export const agentBooleanFlags = new Set(['once', 'help', 'h', 'cert-with-chain']);
 export const agentFlags = new Set([
   ...agentBooleanFlags,
   'address', 'ca-cert', 'token', 'token-file', 'auth', 'auth-role', 'auth-mount', 'jwt-file', 'role-id-file',
@@ -102,6 +104,13 @@ function ownerOf(value: string | undefined): AgentConfig['owner'] {
   if (!m) throw new AgentError(`-owner must be UID or UID:GID (numeric), got "${value}"`);
   const uid = Number(m[1]);
   return { uid, gid: m[2] === undefined ? -1 : Number(m[2]) };
+}
+
+function booleanOf(name: string, value: string | undefined): boolean {
+  const v = (value ?? 'false').toLowerCase();
+  if (['1', 't', 'true'].includes(v)) return true;
+  if (['0', 'f', 'false'].includes(v)) return false;
+  throw new AgentError(`-${name} must be true or false, got "${value}"`);
 }
 
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -203,7 +212,8 @@ export function agentConfigFrom(flags: ReadonlyMap<string, string>, env: NodeJS.
     caName: fileName('ca-file-name', values.get('ca-file-name'), 'ca.crt'),
     bundleName: values.has('bundle-file-name') ? fileName('bundle-file-name', values.get('bundle-file-name'), '') : null,
     owner: ownerOf(values.get('owner')),
-    once: ['1', 't', 'true'].includes((values.get('once') ?? 'false').toLowerCase()),
+    once: booleanOf('once', values.get('once')),
+    certWithChain: booleanOf('cert-with-chain', values.get('cert-with-chain')),
     renewFraction: fraction('renew-fraction', values.get('renew-fraction'), 2 / 3, 0.05, 0.95),
     renewJitter: fraction('renew-jitter', values.get('renew-jitter'), 0.05, 0, 0.25),
     retryInitialMs: durationMs('retry-initial', values.get('retry-initial'), 1000),
@@ -268,6 +278,9 @@ Certificate:
 Output:
   -out-dir=DIR              (required) writes tls.crt, tls.key, ca.crt
   -cert-file-name=NAME      default tls.crt (certificate; leaf only)
+  -cert-with-chain          tls.crt holds the leaf followed by the intermediate CAs (not the root),
+                            the Kubernetes TLS-secret / cert-manager layout; servers such as nginx
+                            then send the chain clients need
   -key-file-name=NAME       default tls.key (mode 0600)
   -ca-file-name=NAME        default ca.crt (issuing CA and chain)
   -bundle-file-name=NAME    also write one PEM with key, certificate and chain

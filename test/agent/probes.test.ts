@@ -53,7 +53,7 @@ async function stop(agent: MintcaProcess): Promise<void> {
   expect(await agent.exited).toBe(0);
 }
 
-describe('mintca agent -listen-address (probes and metrics over HTTP)', () => {
+describe.concurrent('mintca agent -listen-address (probes and metrics over HTTP)', () => {
   it('ok/ready once a certificate is written; metrics follow two renewals and match tls.crt', async () => {
     const out = join(work, 'renew');
     const agent = spawnMintca(['agent', `-address=${fx.server.url}`, ...base(out), '-ttl=20s', '-renew-fraction=0.1', '-renew-jitter=0', '-key-mode=local', '-key-type=ec'], { VAULT_TOKEN: fx.issueToken, VAULT_ADDR: '' });
@@ -116,7 +116,7 @@ describe('mintca agent -listen-address (probes and metrics over HTTP)', () => {
 
   it('fail/ready goes to 503 when the certificate on disk expires and cannot be renewed', async () => {
     const out = join(work, 'expire');
-    const issued = await runOnce([`-address=${fx.server.url}`, '-role=web', '-common-name=web.example.com', `-out-dir=${out}`, '-ttl=4s'], { VAULT_TOKEN: fx.issueToken });
+    const issued = await runOnce([`-address=${fx.server.url}`, '-role=web', '-common-name=web.example.com', `-out-dir=${out}`, '-ttl=8s'], { VAULT_TOKEN: fx.issueToken });
     expect(issued.code, issued.output).toBe(0);
     const notAfterMs = Date.parse(new X509Certificate(readFileSync(join(out, 'tls.crt'))).validTo);
     const agent = spawnMintca(['agent', '-address=http://127.0.0.1:1', ...base(out), '-retry-initial=200ms', '-retry-max=400ms'], { VAULT_TOKEN: fx.issueToken, VAULT_ADDR: '' });
@@ -127,7 +127,7 @@ describe('mintca agent -listen-address (probes and metrics over HTTP)', () => {
       const text = await until('503 after expiry', async () => {
         const res = await fetch(`${url}/readyz`);
         return res.status === 503 ? res.text() : undefined;
-      }, 10_000);
+      }, 15_000);
       expect(Date.now()).toBeGreaterThanOrEqual(notAfterMs);
       expect(text).toMatch(/is not valid now/);
       const m = await metrics(url);
@@ -136,7 +136,7 @@ describe('mintca agent -listen-address (probes and metrics over HTTP)', () => {
     } finally {
       await stop(agent);
     }
-  }, 25_000);
+  }, 30_000);
 
   it('fail/a bad -listen-address or a taken port ends the agent with one Error line', async () => {
     const bad = spawnMintca(['agent', `-address=${fx.server.url}`, '-role=web', '-common-name=web.example.com', `-out-dir=${join(work, 'bad')}`, '-listen-address=nohost'], { VAULT_TOKEN: fx.issueToken, VAULT_ADDR: '' });

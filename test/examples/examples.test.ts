@@ -6,7 +6,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import https from 'node:https';
 import { createServer as createNetServer } from 'node:net';
@@ -88,6 +88,21 @@ async function curlWithoutCert(url: string, caFile: string): Promise<{ code: num
     const e = error as { code: number; stderr: string };
     return { code: e.code, out: e.stderr };
   }
+}
+
+/** Process titles of the children of `ppid`, from /proc (no ps needed). */
+function childTitles(ppid: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) return [];
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim()];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Polls a client until the server presents a certificate other than `old`. */
@@ -177,8 +192,12 @@ describe.concurrent('examples/ with certificates from mintca agent', () => {
   it.skipIf(need(hasNginx))('ok/nginx (ssl_verify_client on, mintca CRL) reloads on renewal; a request in flight across the reload completes', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
     const upstream: Server = createHttpServer((req, res) => {
       if (req.url === '/slow') {
+        // nginx (its current worker) is proxying the request now; the answer waits for release().
+        started();
         res.write('start\n');
         void released.then(() => res.end('end\n'));
         return;
@@ -189,7 +208,8 @@ describe.concurrent('examples/ with certificates from mintca agent', () => {
     const nginxPort = await freePort();
     const tls = dir('nginx', 'tls');
     const env = { VAULT_ADDR: server.url, CRL_FILE: dir('nginx', 'crl.pem'), NGINX_PID_FILE: dir('nginx', 'nginx.pid') };
-    const agent = serverAgent('nginx', [`-reload-command=${join(examples, 'nginx/reload.sh')}`], env);
+    // Renewal at ~9 s: nginx starts and serves before it, with a slow request in flight across it.
+    const agent = serverAgent('nginx', [`-reload-command=${join(examples, 'nginx/reload.sh')}`, '-renew-fraction=0.45'], env);
     let nginx: Watched | null = null;
     try {
       // The first reload command fetched the CRL; nginx is not running yet.
@@ -242,12 +262,16 @@ describe.concurrent('examples/ with certificates from mintca agent', () => {
         });
         req.on('error', reject);
       });
+      await Promise.race([inFlight, slow]);
+      expect(agent.output().match(/reload sent/g)!.length, 'the renewal came before the slow request started').toBe(1);
       // The renewal: the agent's second reload command (new CRL, SIGHUP to nginx's master).
       await agent.waitFor(/reload sent[\s\S]*reload sent/, 15_000);
       const after = await untilNewServerCert(() => nodeClient(url), firstSerial);
       expect(strip(after.server_serial!)).toBe(serialOf(join(tls, 'tls.crt')));
       expect(strip(after.server_serial!)).not.toBe(firstSerial);
       expect(after.status).toBe(200);
+      // The old worker is still there, finishing the request it holds, while new ones serve.
+      expect(childTitles(nginx.child.pid!)).toContain('nginx: worker process is shutting down');
       release();
       expect(await slow).toEqual({ status: 200, body: 'start\nend\n' });
       expect(readFileSync(dir('nginx', 'error.log'), 'utf8')).toMatch(/signal 1 \(SIGHUP\) received/);

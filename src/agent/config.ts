@@ -30,6 +30,8 @@ export interface AgentConfig {
   keyName: string;
   caName: string;
   bundleName: string | null;
+  /** tls.crt holds the leaf and the intermediates (the Kubernetes TLS-secret layout). */
+  certWithChain: boolean;
   owner: { uid: number; gid: number } | null;
   once: boolean;
   renewFraction: number;
@@ -42,18 +44,20 @@ export interface AgentConfig {
   reloadCommand: string | null;
   readyFile: string | null;
   logLevel: string;
+  /** HOST:PORT of the probe and metrics listener (daemon only). */
+  listenAddress: string | null;
 }
 
 export const defaultJwtFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export const agentBooleanFlags = new Set(['once', 'help', 'h']);
+export const agentBooleanFlags = new Set(['once', 'help', 'h', 'cert-with-chain']);
 export const agentFlags = new Set([
   ...agentBooleanFlags,
   'address', 'ca-cert', 'token', 'token-file', 'auth', 'auth-role', 'auth-mount', 'jwt-file', 'role-id-file',
   'secret-id-file', 'client-cert', 'client-key', 'mount', 'role', 'common-name', 'alt-names', 'ip-sans', 'uri-sans',
   'ttl', 'key-mode', 'key-type', 'key-bits', 'out-dir', 'cert-file-name', 'key-file-name', 'ca-file-name',
   'bundle-file-name', 'owner', 'renew-fraction', 'renew-jitter', 'retry-initial', 'retry-max', 'pid-file', 'pid',
-  'reload-signal', 'reload-command', 'ready-file', 'log-level',
+  'reload-signal', 'reload-command', 'ready-file', 'log-level', 'listen-address', 'config',
 ]);
 
 const list = (value: string | undefined): string[] =>
@@ -102,21 +106,35 @@ function ownerOf(value: string | undefined): AgentConfig['owner'] {
   return { uid, gid: m[2] === undefined ? -1 : Number(m[2]) };
 }
 
+function booleanOf(name: string, value: string | undefined): boolean {
+  const v = (value ?? 'false').toLowerCase();
+  if (['1', 't', 'true'].includes(v)) return true;
+  if (['0', 'f', 'false'].includes(v)) return false;
+  throw new AgentError(`-${name} must be true or false, got "${value}"`);
+}
+
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function logLevelOf(value: string | undefined): string {
+  const level = (value ?? 'info').toLowerCase();
+  if (!logLevels.includes(level)) throw new AgentError(`-log-level must be one of ${logLevels.join(', ')}, got "${value}"`);
+  return level;
+}
+
 function required(values: ReadonlyMap<string, string>, name: string, why = ''): string {
   const v = values.get(name);
   if (v === undefined || v === '') throw new AgentError(`-${name} is required${why}`);
   return v;
 }
 
-function authOf(v: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): AgentConfig['auth'] {
+function authOf(v: ReadonlyMap<string, string>): AgentConfig['auth'] {
   const method = v.get('auth') ?? 'token';
   switch (method) {
     case 'token': {
-      const token = v.get('token') ?? null;
-      const tokenFile = v.get('token-file') ?? null;
-      const fromEnv = token === null && tokenFile === null ? (env.VAULT_TOKEN ?? null) : null;
-      if (token === null && tokenFile === null && !fromEnv) throw new AgentError('no token: set -token, -token-file or VAULT_TOKEN, or choose -auth=kubernetes|approle|cert');
-      return { method, token: token ?? fromEnv, tokenFile };
+      const token = v.get('token') || null;
+      const tokenFile = v.get('token-file') || null;
+      if (token === null && tokenFile === null) throw new AgentError('no token: set -token, -token-file or VAULT_TOKEN, or choose -auth=kubernetes|approle|cert');
+      return { method, token, tokenFile };
     }
     case 'kubernetes':
       return { method, mount: v.get('auth-mount') ?? 'kubernetes', role: required(v, 'auth-role', ' with -auth=kubernetes'), jwtFile: v.get('jwt-file') ?? defaultJwtFile };
@@ -138,8 +156,28 @@ function authOf(v: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): AgentCo
   }
 }
 
-export function agentConfigFrom(values: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): AgentConfig {
-  const address = values.get('address') ?? env.VAULT_ADDR ?? '';
+/**
+ * One value per flag from three layers: flags beat the environment, which beats the config file.
+ * The token is one setting: the highest layer naming -token, -token-file or VAULT_TOKEN decides it.
+ */
+export function layeredValues(flags: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, file: ReadonlyMap<string, string>): Map<string, string> {
+  const merged = new Map(file);
+  for (const [name, value] of [['address', env.VAULT_ADDR], ['ca-cert', env.VAULT_CACERT], ['log-level', env.VAULT_LOG_LEVEL]] as const) {
+    if (value) merged.set(name, value);
+  }
+  const tokenFlag = flags.has('token') || flags.has('token-file');
+  if (tokenFlag || env.VAULT_TOKEN) {
+    merged.delete('token');
+    merged.delete('token-file');
+  }
+  if (!tokenFlag && env.VAULT_TOKEN) merged.set('token', env.VAULT_TOKEN);
+  for (const [name, value] of flags) merged.set(name, value);
+  return merged;
+}
+
+export function agentConfigFrom(flags: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, file: ReadonlyMap<string, string> = new Map()): AgentConfig {
+  const values = layeredValues(flags, env, file);
+  const address = values.get('address') ?? '';
   if (address === '') throw new AgentError('no server address: set -address or VAULT_ADDR');
   const keyMode = values.get('key-mode') ?? 'server';
   if (keyMode !== 'server' && keyMode !== 'local') throw new AgentError(`-key-mode must be local or server, got "${keyMode}"`);
@@ -156,8 +194,8 @@ export function agentConfigFrom(values: ReadonlyMap<string, string>, env: NodeJS
   if (ttl !== null) durationMs('ttl', ttl, 0);
   const config: AgentConfig = {
     address,
-    caCertFile: values.get('ca-cert') ?? env.VAULT_CACERT ?? null,
-    auth: authOf(values, env),
+    caCertFile: values.get('ca-cert') || null,
+    auth: authOf(values),
     mount: (values.get('mount') ?? 'pki').replace(/^\/+|\/+$/g, ''),
     role: required(values, 'role'),
     commonName: required(values, 'common-name'),
@@ -174,7 +212,8 @@ export function agentConfigFrom(values: ReadonlyMap<string, string>, env: NodeJS
     caName: fileName('ca-file-name', values.get('ca-file-name'), 'ca.crt'),
     bundleName: values.has('bundle-file-name') ? fileName('bundle-file-name', values.get('bundle-file-name'), '') : null,
     owner: ownerOf(values.get('owner')),
-    once: ['1', 't', 'true'].includes((values.get('once') ?? 'false').toLowerCase()),
+    once: booleanOf('once', values.get('once')),
+    certWithChain: booleanOf('cert-with-chain', values.get('cert-with-chain')),
     renewFraction: fraction('renew-fraction', values.get('renew-fraction'), 2 / 3, 0.05, 0.95),
     renewJitter: fraction('renew-jitter', values.get('renew-jitter'), 0.05, 0, 0.25),
     retryInitialMs: durationMs('retry-initial', values.get('retry-initial'), 1000),
@@ -184,7 +223,8 @@ export function agentConfigFrom(values: ReadonlyMap<string, string>, env: NodeJS
     reloadSignal: signalOf(values.get('reload-signal')),
     reloadCommand: values.get('reload-command') ?? null,
     readyFile: values.get('ready-file') ?? null,
-    logLevel: values.get('log-level') ?? env.VAULT_LOG_LEVEL ?? 'info',
+    logLevel: logLevelOf(values.get('log-level')),
+    listenAddress: values.get('listen-address') || null,
   };
   const names = [config.certName, config.keyName, config.caName, config.bundleName].filter((n) => n !== null);
   if (new Set(names).size !== names.length) throw new AgentError('output file names must differ');
@@ -195,6 +235,14 @@ export const agentHelp = `Usage: mintca agent [options]
 
   Logs in to mintca (or Vault), obtains a certificate from a PKI role, writes it to a directory and
   keeps it renewed. With -once it issues, writes and exits (an init container).
+
+Configuration:
+  -config=FILE              JSON object whose keys are these flag names without the dash, e.g.
+                            {"address": "https://mintca:8200", "role": "web", "alt-names": ["a", "b"]}.
+                            Precedence: flags, then the environment (VAULT_ADDR, VAULT_TOKEN,
+                            VAULT_CACERT, VAULT_LOG_LEVEL), then the file. -token, -token-file and
+                            VAULT_TOKEN count as one setting: the first layer naming any of them wins.
+  -help                     this text
 
 Server:
   -address=URL              mintca address (env VAULT_ADDR), e.g. https://mintca:8200
@@ -230,6 +278,9 @@ Certificate:
 Output:
   -out-dir=DIR              (required) writes tls.crt, tls.key, ca.crt
   -cert-file-name=NAME      default tls.crt (certificate; leaf only)
+  -cert-with-chain          tls.crt holds the leaf followed by the intermediate CAs (not the root),
+                            the Kubernetes TLS-secret / cert-manager layout; servers such as nginx
+                            then send the chain clients need
   -key-file-name=NAME       default tls.key (mode 0600)
   -ca-file-name=NAME        default ca.crt (issuing CA and chain)
   -bundle-file-name=NAME    also write one PEM with key, certificate and chain
@@ -246,9 +297,20 @@ Renewal:
   -retry-initial=DURATION   first retry delay after a failure (default 1s), doubling up to
   -retry-max=DURATION       (default 5m)
   -pid-file=FILE | -pid=N   after each renewal send -reload-signal (default HUP) to this process
+                            (daemon: a missing pid file means the app has not started yet)
   -reload-signal=SIG        e.g. HUP, USR1
   -reload-command=CMD       after each renewal run CMD with /bin/sh -c (MINTCA_CERT_FILE,
                             MINTCA_KEY_FILE, MINTCA_CA_FILE in its environment)
   -ready-file=FILE          written once a certificate is on disk, removed on exit
-  -log-level=LEVEL          trace, debug, info, warn, error (env VAULT_LOG_LEVEL); logs go to stderr
+  -log-level=LEVEL          trace, debug, info, warn, error, silent (env VAULT_LOG_LEVEL); JSON lines
+                            (pino) on stderr; tokens and keys are never logged
+
+Probes and metrics (daemon only):
+  -listen-address=HOST:PORT serve plain HTTP on HOST:PORT (e.g. 127.0.0.1:8210; port 0 picks one):
+                            /healthz  200 while the agent runs (liveness)
+                            /readyz   200 while a certificate valid now is on disk, else 503
+                            /metrics  Prometheus text: mintca_agent_certificate_expiry_timestamp_seconds,
+                                      _certificate_seconds_until_expiry, _next_renewal_timestamp_seconds,
+                                      _renewals_total, _renewal_failures_total,
+                                      _last_renewal_timestamp_seconds, _ready
 `;

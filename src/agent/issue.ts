@@ -57,6 +57,19 @@ export function checkedSet(certPem: string, keyPem: string, caPems: string[]): I
   };
 }
 
+const pemBlocks = (pem: string): string[] => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+
+/** The certificates of a PEM chain that are not self-signed roots (what a server sends after its leaf). */
+export function withoutRoots(chainPem: string): string {
+  return pemBlocks(chainPem)
+    .filter((pem) => {
+      const cert = new X509Certificate(pem);
+      return !(cert.issuer === cert.subject && cert.verify(cert.publicKey));
+    })
+    .map(pemBlock)
+    .join('');
+}
+
 function requestBody(config: AgentConfig): Record<string, string> {
   const body: Record<string, string> = { common_name: config.commonName, format: 'pem' };
   if (config.altNames.length) body.alt_names = config.altNames.join(',');

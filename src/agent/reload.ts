@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { AgentConfig } from './config.js';
 import { AgentError } from './errors.js';
 
+/** The pid file does not exist (yet): there is no process to signal. */
+export class ReloadTargetMissing extends AgentError {}
+
 function targetPid(config: AgentConfig): number | null {
   if (config.pid !== null) return config.pid;
   if (config.pidFile === null) return null;
@@ -11,6 +14,7 @@ function targetPid(config: AgentConfig): number | null {
   try {
     text = readFileSync(config.pidFile, 'utf8').trim();
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ReloadTargetMissing(`cannot read pid file ${config.pidFile}: ENOENT`);
     throw new AgentError(`cannot read pid file ${config.pidFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const pid = Number(text);

@@ -11,8 +11,10 @@ import { loginFor, TokenManager } from './auth.js';
 import type { AgentConfig } from './config.js';
 import { AgentError } from './errors.js';
 import { checkedSet, type IssuedSet, issueCertificate } from './issue.js';
-import { reload } from './reload.js';
+import { reload, ReloadTargetMissing } from './reload.js';
 import { backoffMs, renewAtMs } from './schedule.js';
+import { AgentStatus } from './status.js';
+import { startStatusServer, type StatusServer } from './status-server.js';
 import { createVaultClient, type VaultClient } from './vault-client.js';
 import { readCurrentSet, writeSet } from './writer.js';
 
@@ -24,6 +26,8 @@ export interface AgentDeps {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Aborted to stop the daemon (SIGTERM/SIGINT). */
   stop: AbortSignal;
+  /** Told of every certificate, renewal and failure (probes and metrics); one is made when absent. */
+  status?: AgentStatus;
 }
 
 export const realSleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -76,6 +80,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
   const { logger, clock } = deps;
   const makeClient = clientFactory(config);
   const tokens = new TokenManager(loginFor(config, makeClient, clock), makeClient, clock, config.renewFraction, (msg, fields) => logger.info(fields ?? {}, msg));
+  const status = deps.status ?? new AgentStatus(clock);
   const files = { cert: join(config.outDir, config.certName), key: join(config.outDir, config.keyName), ca: join(config.outDir, config.caName) };
 
   const markReady = (serial: string) => {
@@ -98,6 +103,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
       throw error;
     }
     const version = writeSet(config.outDir, config, set, config.owner);
+    status.renewed(set);
     logger.info({ serial: set.serial, not_after: new Date(set.notAfterMs).toISOString(), out_dir: config.outDir, version, key_mode: config.keyMode }, 'certificate written');
     try {
       const actions = await reload(config, files);
@@ -105,7 +111,9 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
     } catch (error) {
       // -once fails; the daemon keeps the new certificate (issuing again would not help).
       if (config.once) throw error;
-      logger.error({ error: (error as Error).message }, 'reload failed; the new certificate is on disk');
+      // The application has not started yet: it reads the new files when it does.
+      if (error instanceof ReloadTargetMissing) logger.info({ pid_file: config.pidFile }, 'no process to reload yet (pid file missing)');
+      else logger.error({ error: (error as Error).message }, 'reload failed; the new certificate is on disk');
     }
     markReady(set.serial);
     return { ...set, notBeforeMs: Math.max(set.notBeforeMs, startMs) };
@@ -116,10 +124,17 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
     return 0;
   }
 
+  let listener: StatusServer | null = null;
+  if (config.listenAddress) {
+    listener = await startStatusServer(config.listenAddress, status);
+    logger.info({ address: listener.address }, 'probes and metrics listening');
+  }
   let current = existingSet(config, clock.nowMs());
   let renewAt = 0;
   if (current) {
+    status.adopted(current);
     renewAt = renewAtMs({ startMs: current.notBeforeMs, notAfterMs: current.notAfterMs, fraction: config.renewFraction, jitter: config.renewJitter, random: deps.random(), nowMs: clock.nowMs() });
+    status.scheduled(renewAt);
     logger.info({ serial: current.serial, renew_at: new Date(renewAt).toISOString() }, 'using the certificate already on disk');
     markReady(current.serial);
   }
@@ -132,6 +147,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
         if (!current || now >= renewAt) {
           current = await renewOnce();
           renewAt = renewAtMs({ startMs: current.notBeforeMs, notAfterMs: current.notAfterMs, fraction: config.renewFraction, jitter: config.renewJitter, random: deps.random(), nowMs: clock.nowMs() });
+          status.scheduled(renewAt);
           logger.info({ renew_at: new Date(renewAt).toISOString() }, 'next renewal scheduled');
         } else if ((tokens.dueAtMs() ?? Infinity) <= now) {
           await tokens.token();
@@ -141,12 +157,14 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<nu
       } catch (error) {
         waitMs = backoffMs(failures, config.retryInitialMs, config.retryMaxMs, deps.random());
         failures++;
+        status.failed();
         logger.error({ error: (error as Error).message, attempt: failures, retry_in_ms: waitMs }, 'renewal failed; will retry');
       }
       await deps.sleep(Math.max(waitMs, 250), deps.stop);
     }
   } finally {
     if (config.readyFile) rmSync(config.readyFile, { force: true });
+    await listener?.close();
   }
   logger.info('agent stopped');
   return 0;

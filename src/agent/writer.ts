@@ -15,12 +15,12 @@ import { chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdi
 import { join } from 'node:path';
 import type { AgentConfig } from './config.js';
 import { AgentError } from './errors.js';
-import type { IssuedSet } from './issue.js';
+import { type IssuedSet, withoutRoots } from './issue.js';
 
 export const dataLink = '..data';
 
 type Owner = AgentConfig['owner'];
-type Names = Pick<AgentConfig, 'certName' | 'keyName' | 'caName' | 'bundleName'>;
+type Names = Pick<AgentConfig, 'certName' | 'keyName' | 'caName' | 'bundleName' | 'certWithChain'>;
 
 function writeDurable(file: string, content: string, mode: number, owner: Owner): void {
   const fd = openSync(file, 'wx', mode);
@@ -72,7 +72,8 @@ export function writeSet(outDir: string, names: Names, set: IssuedSet, owner: Ow
     mkdirSync(dir, { mode: 0o755 });
     if (owner) chownSync(dir, owner.uid, owner.gid);
     writeDurable(join(dir, names.keyName), set.keyPem, 0o600, owner);
-    writeDurable(join(dir, names.certName), set.certPem, 0o644, owner);
+    // The Kubernetes TLS-secret (cert-manager) layout: the leaf, then the intermediates a server sends.
+    writeDurable(join(dir, names.certName), names.certWithChain ? set.certPem + withoutRoots(set.caPem) : set.certPem, 0o644, owner);
     writeDurable(join(dir, names.caName), set.caPem, 0o644, owner);
     if (names.bundleName) writeDurable(join(dir, names.bundleName), set.keyPem + set.certPem + set.caPem, 0o600, owner);
     fsyncDir(dir);

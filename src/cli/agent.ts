@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { systemClock } from '../core/clock.js';
-import { agentBooleanFlags, agentConfigFrom, agentFlags, agentHelp } from '../agent/config.js';
+import { type AgentConfig, agentBooleanFlags, agentConfigFrom, agentFlags, agentHelp } from '../agent/config.js';
+import { readAgentConfigFile } from '../agent/config-file.js';
 import { AgentError } from '../agent/errors.js';
 import { realSleep, runAgent } from '../agent/run.js';
 import { flagBool, FlagError, parseFlags } from './flags.js';
@@ -23,7 +24,16 @@ export async function runAgentCommand(argv: readonly string[], env: NodeJS.Proce
     process.stderr.write(`Error: unexpected arguments: ${flags.positional.join(' ')}\n`);
     return 1;
   }
-  const logger = pino({ level: flags.values.get('log-level') ?? env.VAULT_LOG_LEVEL ?? 'info', redact: { paths: ['*.token', '*.client_token', '*.private_key', '*.jwt', '*.secret_id'], censor: '[redacted]' } }, pino.destination(2));
+  let config: AgentConfig;
+  try {
+    const file = flags.values.get('config');
+    config = agentConfigFrom(flags.values, env, file ? readAgentConfigFile(file) : new Map());
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    process.stderr.write(`Error: ${error.message}\n`);
+    return 1;
+  }
+  const logger = pino({ level: config.logLevel, redact: { paths: ['*.token', '*.client_token', '*.private_key', '*.jwt', '*.secret_id'], censor: '[redacted]' } }, pino.destination(2));
   const stop = new AbortController();
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'stopping');
@@ -34,7 +44,6 @@ export async function runAgentCommand(argv: readonly string[], env: NodeJS.Proce
   process.on('SIGTERM', term);
   process.on('SIGINT', int);
   try {
-    const config = agentConfigFrom(flags.values, env);
     return await runAgent(config, { logger, clock: systemClock, random: Math.random, sleep: realSleep, stop: stop.signal });
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;

@@ -27,8 +27,12 @@ describe('mintca agent (daemon)', () => {
     const out = join(work, 'out');
     const pidFile = join(work, 'app.pid');
     const ready = join(work, 'ready');
-    // The "application": records every SIGHUP it receives.
-    const app = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGHUP', () => console.log('HUP')); console.log('up'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The "application": on every SIGHUP it reloads tls.crt and prints the serial it now serves.
+    const appScript = `const fs = require('fs'); const { X509Certificate } = require('crypto');
+      fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+      process.on('SIGHUP', () => console.log('HUP ' + new X509Certificate(fs.readFileSync(${JSON.stringify(join(out, 'tls.crt'))})).serialNumber));
+      console.log('up'); setInterval(() => {}, 1000);`;
+    const app = spawn(process.execPath, ['-e', appScript], { stdio: ['ignore', 'pipe', 'inherit'] });
     let appOut = '';
     app.stdout!.on('data', (c: Buffer) => (appOut += c.toString()));
     while (!appOut.includes('up')) await new Promise((r) => setTimeout(r, 20));
@@ -76,6 +80,13 @@ describe('mintca agent (daemon)', () => {
       const writes = (agent.output().match(/certificate written/g) ?? []).length;
       expect(hups, agent.output()).toBeGreaterThanOrEqual(3);
       expect(writes).toBeGreaterThanOrEqual(3);
+      // Each renewal is followed by its own signal, sent after the switch: the application, reloading
+      // on that signal, finds exactly the certificate just written, in order, never an old one twice.
+      const written = [...agent.output().matchAll(/"serial":"([0-9A-F]+)"[^\n]*"certificate written"/g)].map((m) => m[1]);
+      const reloaded = [...appOut.matchAll(/^HUP ([0-9A-F]+)$/gm)].map((m) => m[1]);
+      expect(reloaded.length).toBeGreaterThanOrEqual(3);
+      expect(reloaded).toEqual(written.slice(0, reloaded.length));
+      expect(new Set(reloaded).size).toBe(reloaded.length);
       expect(serials.size).toBeGreaterThanOrEqual(3);
       expect(checkedThroughData).toBeGreaterThan(100);
       expect(checkedNaive).toBeGreaterThan(100);

@@ -1,8 +1,10 @@
+import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { TokenManager, type TokenLease } from '../../src/agent/auth.js';
 import { agentConfigFrom } from '../../src/agent/config.js';
 import { AgentError } from '../../src/agent/errors.js';
 import { backoffMs, renewAtMs } from '../../src/agent/schedule.js';
+import { AgentStatus } from '../../src/agent/status.js';
 import type { VaultClient } from '../../src/agent/vault-client.js';
 import { ManualClock } from '../../src/core/clock.js';
 
@@ -89,5 +91,30 @@ describe('TokenManager', () => {
     expect(await tm.token()).toBe('t2');
     tm.invalidate();
     expect(await tm.token()).toBe('t3');
+  });
+});
+
+describe('agent status (probes and metrics state)', () => {
+  it('ok/each agent has its own registry; nothing lands in prom-client\'s global one', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const a = new AgentStatus(clock);
+    const b = new AgentStatus(clock);
+    a.renewed({ serial: 'AA', notBeforeMs: clock.nowMs() - 1000, notAfterMs: clock.nowMs() + 60_000 });
+    expect(await a.registry.getSingleMetricAsString('mintca_agent_renewals_total')).toMatch(/^mintca_agent_renewals_total 1$/m);
+    expect(await b.registry.getSingleMetricAsString('mintca_agent_renewals_total')).toMatch(/^mintca_agent_renewals_total 0$/m);
+    expect(register.getSingleMetric('mintca_agent_renewals_total')).toBeUndefined();
+    expect(await register.metrics()).not.toContain('mintca_agent');
+  });
+
+  it('ok/ready only within the validity period, by the injected clock', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const status = new AgentStatus(clock);
+    expect(status.ready()).toBe(false);
+    status.adopted({ serial: 'AA', notBeforeMs: clock.nowMs() + 1000, notAfterMs: clock.nowMs() + 60_000 });
+    expect(status.ready()).toBe(false);
+    clock.advance(1000);
+    expect(status.ready()).toBe(true);
+    clock.advance(59_000);
+    expect(status.ready()).toBe(false);
   });
 });

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { agentConfigFrom, agentFlags } from '../../src/agent/config.js';
+import { parseListenAddress } from '../../src/agent/status-server.js';
 import { parseConfigFile } from '../../src/config/config.js';
 import { bootstrap } from '../../src/operator/bootstrap.js';
 import { repoRoot } from '../helpers/process.js';
@@ -222,9 +224,19 @@ describe('deploy/kubernetes manifests', () => {
     expect(Object.fromEntries(flags)).toMatchObject({ auth: 'kubernetes', 'auth-role': 'services', mount: 'pki_int', role: 'services', 'out-dir': '/etc/tls' });
     expect(flags.get('common-name')).toBe('$(SA_NAME).$(POD_NAMESPACE).svc.cluster.local');
     expect(flags.get('uri-sans')).toBe('spiffe://cluster.local/ns/$(POD_NAMESPACE)/sa/$(SA_NAME)');
-    // Only flags of mintca agent (as documented by its -help).
-    const agentFlags = ['address', 'auth', 'auth-role', 'mount', 'role', 'common-name', 'alt-names', 'uri-sans', 'out-dir', 'pid-file', 'reload-command', 'ready-file', 'ca-cert'];
-    for (const name of flags.keys()) expect(agentFlags, name).toContain(name);
+    // Only flags mintca agent accepts (and its -help documents).
+    for (const name of flags.keys()) expect([...agentFlags], name).toContain(name);
+    expect(agentConfigFrom(new Map([...flags].map(([k, v]) => [k, v.replaceAll('$(SA_NAME)', 'api').replaceAll('$(POD_NAMESPACE)', 'default')])), {}).listenAddress).toBe(flags.get('listen-address'));
+    // Probes use the agent's listener: on all interfaces (kubelet probes the pod IP), by port name.
+    const listen = parseListenAddress(flags.get('listen-address')!);
+    expect(listen.host).toBe('0.0.0.0');
+    const port = (agent.ports as Manifest[]).find((p) => p.containerPort === listen.port)!;
+    expect(port, 'containerPort of -listen-address').toBeDefined();
+    expect(agent.startupProbe.httpGet).toEqual({ path: '/readyz', port: port.name });
+    expect(agent.readinessProbe.httpGet).toEqual({ path: '/readyz', port: port.name });
+    expect(agent.livenessProbe.httpGet).toEqual({ path: '/healthz', port: port.name });
+    const annotations = one('Deployment', 'api').spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({ 'prometheus.io/port': String(listen.port), 'prometheus.io/path': '/metrics' });
     // The pid file is on a volume the app writes and the agent reads; both run as the same user.
     const pidDir = flags.get('pid-file')!.replace(/\/[^/]+$/, '');
     const pidVolume = agent.volumeMounts.find((mount: Manifest) => mount.mountPath === pidDir).name;

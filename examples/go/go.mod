@@ -1,0 +1,3 @@
+module example.com/mintca-mtls
+
+go 1.19

@@ -201,6 +201,12 @@ export class AppRoleAuth {
     await this.deps.store.deleteByAccessor(mount.uuid, name, accessor);
   }
 
+  /** The role a role ID belongs to, for role-scoped quotas; null when unknown. */
+  async roleNameOf(mount: MountRecord, roleId: string): Promise<string | null> {
+    if (roleId === '') return null;
+    return this.deps.store.roleByRoleId(mount.uuid, this.roleIdHash(mount, roleId));
+  }
+
   /** Checks the role ID and secret ID, spends a use, and mints the token. */
   async login(mount: MountRecord, roleId: string, secretId: string, remoteAddress: string | undefined): Promise<IssuedToken> {
     if (roleId === '') throw badRequest('missing role_id');

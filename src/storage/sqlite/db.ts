@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 
 /** WAL for concurrent readers, a busy timeout so a second process waits instead of failing. */
 export function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
+  // The busy timeout comes first: switching to WAL needs a lock another process may hold.
+  const db = new Database(path, { timeout: 10_000 });
   db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = FULL');
   return db;

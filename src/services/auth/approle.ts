@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import { secretsEqual } from '../../core/compare.js';
 import { appRoleToWire, buildAppRole, cidrsWithin, type AppRole, type AppRoleWireInput } from '../../auth/approle/role.js';
 import { parseBoundCidrs, remoteAddressAllowed, tokenParamsOf } from '../../auth/jwt/token-params.js';
 import type { AuthLogin } from '../../auth/jwt/index.js';
@@ -212,7 +213,7 @@ export class AppRoleAuth {
     if (roleId === '') throw badRequest('missing role_id');
     const roleName = await this.deps.store.roleByRoleId(mount.uuid, this.roleIdHash(mount, roleId));
     const role = roleName === null ? null : await this.role(mount, roleName);
-    if (roleName === null || !role || role.roleId !== roleId) throw this.refuse(mount, roleName, 'unknown role_id');
+    if (roleName === null || !role || !secretsEqual(role.roleId, roleId)) throw this.refuse(mount, roleName, 'unknown role_id');
     const now = this.deps.clock.nowMs();
     let secret: AppRoleSecretIdRecord | null = null;
     if (role.bindSecretId) {

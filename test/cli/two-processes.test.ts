@@ -98,3 +98,31 @@ describe('two server processes on one SQLite file', () => {
     db.close();
   }, 60_000);
 });
+
+describe('rate-limit quotas with two processes', () => {
+  const quotaState = serverDir('mintca-two-quota-');
+  afterAll(() => quotaState.cleanup());
+
+  it('ok/a quota written through one process is enforced by the other within seconds, and its removal too', async () => {
+    const [a, b] = await Promise.all([quotaState.start(quotaState.config('a')), quotaState.start(quotaState.config('b'))]);
+    const token = await initialize(a.url);
+    expect((await call(b.url, token, 'GET', 'sys/mounts')).status).toBe(200);
+    expect((await call(a.url, token, 'POST', 'sys/quotas/rate-limit/mounts', { path: 'sys/mounts', rate: 1, interval: '1h' })).status).toBe(204);
+    const until = async (url: string, status: number): Promise<number> => {
+      const started = Date.now();
+      while (Date.now() - started < 6000) {
+        if ((await call(url, token, 'GET', 'sys/mounts')).status === status) return Date.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${url} never answered ${status}`);
+    };
+    expect(await until(b.url, 429)).toBeLessThan(3000);
+    expect((await call(a.url, token, 'GET', 'sys/mounts')).status).toBe(200);
+    expect((await call(a.url, token, 'GET', 'sys/mounts')).status).toBe(429);
+    expect((await call(b.url, token, 'DELETE', 'sys/quotas/rate-limit/mounts')).status).toBe(204);
+    expect(await until(a.url, 200)).toBeLessThan(3000);
+    a.proc.child.kill('SIGTERM');
+    b.proc.child.kill('SIGTERM');
+    expect([await a.proc.exited, await b.proc.exited]).toEqual([0, 0]);
+  }, 30_000);
+});

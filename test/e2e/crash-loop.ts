@@ -23,6 +23,7 @@ const bareSerial = (serial: string): string => serial.replace(/:/g, '').toUpperC
 /** What clients were told: the promises a restarted server must keep. */
 interface Acknowledged {
   certificates: Map<string, string>;
+  privateKeys: string[];
   noStoreSerials: string[];
   revoked: Set<string>;
   roles: Map<string, number>;
@@ -44,7 +45,7 @@ export interface CrashLoopOptions {
 export async function runCrashLoop({ cycles, seed, clients }: CrashLoopOptions): Promise<{ issued: number; revoked: number; roles: number }> {
   const random = prng(seed);
   const state = serverDir('mintca-crashloop-');
-  const acked: Acknowledged = { certificates: new Map(), noStoreSerials: [], revoked: new Set(), roles: new Map(), unrevoked: [], crlNumbers: [] };
+  const acked: Acknowledged = { certificates: new Map(), privateKeys: [], noStoreSerials: [], revoked: new Set(), roles: new Map(), unrevoked: [], crlNumbers: [] };
   try {
     let server = await state.start();
     const token = await initialize(server.url);
@@ -66,6 +67,7 @@ export async function runCrashLoop({ cycles, seed, clients }: CrashLoopOptions):
               const noStore = pick > 0.45 && pick < 0.5;
               const res = await call(server.url, token, 'POST', `pki/issue/${noStore ? 'ephemeral' : 'web'}`, { common_name: `c${cycle}-${id}-${n}.example`, ttl: '1h' });
               if (res.status === 200) {
+                acked.privateKeys.push(res.json.data.private_key);
                 if (noStore) acked.noStoreSerials.push(res.json.data.serial_number);
                 else {
                   acked.certificates.set(res.json.data.serial_number, res.json.data.certificate);
@@ -99,6 +101,12 @@ export async function runCrashLoop({ cycles, seed, clients }: CrashLoopOptions):
     }
     server.proc.child.kill('SIGTERM');
     expect(await server.proc.exited).toBe(0);
+    // The request log of every run: no token, no private key.
+    const logs = state.output();
+    expect(logs).toContain('"msg":"request"');
+    expect(logs.includes(token), 'root token in a log line').toBe(false);
+    const firstLines = acked.privateKeys.map((pem) => pem.split('\n')[1]!);
+    expect(firstLines.filter((line) => line.length < 40 || logs.includes(line)).length, 'private keys in log lines').toBe(0);
     return { issued: acked.certificates.size + acked.noStoreSerials.length, revoked: acked.revoked.size, roles: acked.roles.size };
   } finally {
     state.cleanup();

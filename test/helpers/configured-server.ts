@@ -12,6 +12,8 @@ export interface ServerDir {
   config(name?: string): string;
   /** Starts a server process and waits until it listens. */
   start(configFile?: string): Promise<RunningServer>;
+  /** Everything every started process printed (its log lines). */
+  output(): string;
   cleanup(): void;
 }
 
@@ -43,6 +45,7 @@ export function serverDir(prefix: string): ServerDir {
       const [, url] = await proc.waitFor(/"address":"(http:\/\/127\.0\.0\.1:\d+)"/);
       return { proc, url: url! };
     },
+    output: () => processes.map((proc) => proc.output()).join('\n'),
     cleanup() {
       for (const proc of processes) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -141,7 +141,6 @@ export class Dispatcher {
       const quota = await this.deps.quotas?.check(
         quotaRequestOf({
           path,
-          headers: request.headers,
           remoteAddress: request.remoteAddress,
           mount,
           route: match.def,

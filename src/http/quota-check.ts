@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { QuotaRequest } from '../services/quota/quota-service.js';
 import type { TokenService } from '../services/token-service.js';
 import type { MountRecord } from '../storage/types.js';
@@ -6,7 +5,6 @@ import type { RouteDef } from './route.js';
 
 export interface QuotaRequestInput {
   path: string;
-  headers: IncomingHttpHeaders;
   remoteAddress: string | undefined;
   mount: MountRecord | null;
   route: RouteDef;

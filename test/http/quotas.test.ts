@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from '../helpers/server.js';
 
@@ -154,6 +155,12 @@ describe('sys/quotas/rate-limit', () => {
     expect(defaults).toMatchObject({ enable_rate_limit_response_headers: false, enable_rate_limit_audit_logging: false });
     expect(defaults.rate_limit_exempt_paths).toEqual(expect.arrayContaining(['sys/health', 'sys/seal-status', 'sys/quotas/*']));
     await api(s, 'POST', '/v1/sys/audit/file', { ...root(s), body: { type: 'file', options: { file_path: `${s.dir}/audit.log` } } });
+    const refusalsAudited = () => readFileSync(`${s.dir}/audit.log`, 'utf8').split('\n').filter((line) => line.includes('rate limit quota exceeded')).length;
+    // Off by default: refused requests do not reach the audit log.
+    await quota(s, 'probe', { path: 'sys/mounts', rate: 1, interval: '1h' });
+    expect(await statuses(2, () => api(s, 'GET', '/v1/sys/mounts', root(s)))).toEqual([200, 429]);
+    expect(refusalsAudited()).toBe(0);
+    await api(s, 'DELETE', '/v1/sys/quotas/rate-limit/probe', root(s));
     const set = await api(s, 'POST', '/v1/sys/quotas/config', {
       ...root(s),
       body: { enable_rate_limit_response_headers: true, enable_rate_limit_audit_logging: true, rate_limit_exempt_paths: ['sys/quotas/*', 'sys/policies/acl/*'] },
@@ -170,9 +177,7 @@ describe('sys/quotas/rate-limit', () => {
     expect([refused.headers.get('x-ratelimit-remaining'), refused.headers.get('retry-after')]).toEqual(['0', '10']);
     expect((await api(s, 'GET', '/v1/sys/policies/acl/default', root(s))).status).toBe(200);
     expect((await api(s, 'GET', '/v1/sys/health')).status).toBe(429);
-    const { readFileSync } = await import('node:fs');
-    const audited = readFileSync(`${s.dir}/audit.log`, 'utf8').split('\n').filter((line) => line.includes('rate limit quota exceeded'));
-    expect(audited.length).toBeGreaterThan(0);
+    expect(refusalsAudited()).toBeGreaterThan(0);
 
     await s.stop();
     const again = await startServer({ dir: s.dir, kek: s.kek });

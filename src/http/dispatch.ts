@@ -126,7 +126,12 @@ export class Dispatcher {
       throw new CaError('not_initialized', 'Vault is not initialized');
     }
 
-    const { match, mount } = await this.route(path);
+    const { match, mount } = await this.route(path).catch(async (error: unknown) => {
+      // Unknown paths count against the quotas too, so probing them is limited like anything else.
+      const quota = await this.deps.quotas?.check(quotaRequestOf({ path, remoteAddress: request.remoteAddress, mount: null, route: null, data: () => ({}), tokens: this.deps.tokens, clientToken: clientTokenOf(request.headers) }));
+      if (quota && request.responseHeaders) Object.assign(request.responseHeaders, quota.headers);
+      throw error;
+    });
     if (path.includes('%2F') && !match.def.allowEncodedSlash) throw badRequest('invalid path: encoded slash');
     const handler = match.def.operations[operation];
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');

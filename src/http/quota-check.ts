@@ -7,7 +7,8 @@ export interface QuotaRequestInput {
   path: string;
   remoteAddress: string | undefined;
   mount: MountRecord | null;
-  route: RouteDef;
+  /** Null for a path no route serves: such requests count too. */
+  route: RouteDef | null;
   /** The decoded request input; called only for logins when role quotas exist. */
   data: () => Record<string, unknown>;
   tokens: TokenService;
@@ -26,7 +27,7 @@ export function quotaRequestOf(input: QuotaRequestInput): QuotaRequest {
       return record ? { entityId: record.entityId, accessor: record.accessor } : null;
     },
     loginRole:
-      route.quotaRole && mount?.kind === 'auth'
+      route?.quotaRole && mount?.kind === 'auth'
         ? async () => {
             let data: Record<string, unknown>;
             try {

@@ -113,7 +113,10 @@ describe('sys/quotas/rate-limit', () => {
     expect(await statuses(2, () => api(s, 'GET', '/v1/pki/roles/a', root(s)))).toEqual([404, 429]);
     expect(await statuses(3, () => api(s, 'GET', '/v1/pki/roles/b', root(s)))).toEqual([404, 404, 429]);
     expect(await statuses(4, () => api(s, 'GET', '/v1/pki/config/urls', root(s)))).toEqual([200, 200, 200, 429]);
-    expect(await statuses(5, () => api(s, 'GET', '/v1/sys/mounts', root(s)))).toEqual([200, 200, 200, 200, 429]);
+    expect(await statuses(3, () => api(s, 'GET', '/v1/sys/mounts', root(s)))).toEqual([200, 200, 200]);
+    // Paths no route serves count against the quota that covers them.
+    expect(await statuses(3, () => api(s, 'GET', '/v1/nowhere/at/all', root(s)))).toEqual([404, 429, 429]);
+    expect((await api(s, 'GET', '/v1/pki/no/such/route', root(s))).status).toBe(429); // the spent mount quota
   });
 
   it('ok/group_by token gives every token its own bucket; ip shares one per address', async () => {

@@ -135,6 +135,22 @@ describe('sys/quotas/rate-limit', () => {
     expect((await self(tokenB)()).status).toBe(429);
   });
 
+  it('ok/group_by entity_then_none: logins of one identity share a bucket, tokens without an entity the secondary one', async () => {
+    const s = await server();
+    await api(s, 'POST', '/v1/sys/auth/approle', { ...root(s), body: { type: 'approle' } });
+    await api(s, 'POST', '/v1/auth/approle/role/app', { ...root(s), body: { token_policies: 'default' } });
+    const roleId = (await api(s, 'GET', '/v1/auth/approle/role/app/role-id', root(s))).json.data.role_id;
+    const logins: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const secretId = (await api(s, 'POST', '/v1/auth/approle/role/app/secret-id', root(s))).json.data.secret_id;
+      logins.push((await api(s, 'POST', '/v1/auth/approle/login', { body: { role_id: roleId, secret_id: secretId } })).json.auth.client_token);
+    }
+    await quota(s, 'per-entity', { path: 'auth/token/lookup-self', rate: 2, interval: '1h', group_by: 'entity_then_none', secondary_rate: 1 });
+    const self = (token: string) => api(s, 'GET', '/v1/auth/token/lookup-self', { token });
+    expect([(await self(logins[0]!)).status, (await self(logins[1]!)).status, (await self(logins[0]!)).status]).toEqual([200, 200, 429]);
+    expect(await statuses(2, () => self(s.rootToken))).toEqual([200, 429]);
+  });
+
   it('ok/a role quota counts only the logins of that AppRole role and wins over the mount quota', async () => {
     const s = await server();
     await api(s, 'POST', '/v1/sys/auth/approle', { ...root(s), body: { type: 'approle' } });

@@ -34,6 +34,7 @@ export function buildApp(deps: Deps) {
     tokens: deps.services.tokens,
     policies: deps.services.policies,
     audit: deps.services.audit,
+    quotas: deps.services.quotas,
     systemRouter: new Router(tables.system),
     engines: new Map([...tables.engines].map(([type, routes]) => [type, new Router(routes)])),
     authMethods: new Map([...tables.authMethods].map(([type, routes]) => [type, new Router(routes)])),
@@ -61,6 +62,7 @@ export function buildApp(deps: Deps) {
       const url = request.raw.url ?? '';
       const queryAt = url.indexOf('?');
       const isList = request.method === 'GET' && request.headers[listMarkerHeader] !== undefined;
+      const responseHeaders: Record<string, string> = {};
       const result = await dispatcher.dispatch({
         method: isList ? 'LIST' : request.method,
         rawPath: (queryAt < 0 ? url : url.slice(0, queryAt)).replace(/^\/v1\//, ''),
@@ -70,6 +72,10 @@ export function buildApp(deps: Deps) {
         requestId: request.id,
         remoteAddress: request.socket.remoteAddress,
         peerCertificate: peerCertificateOf(request.socket),
+        responseHeaders,
+      }).finally(() => {
+        // A block, not an arrow value: the reply is thenable and must not be awaited here.
+        reply.headers(responseHeaders);
       });
       request.tokenAccessor = result.accessor;
       return renderReply(reply, result.reply, request.id);

@@ -7,6 +7,7 @@ import { AuditService } from './services/audit-service.js';
 import { type AuthMethods, createAuthMethods } from './services/auth/auth-methods.js';
 import { MountService } from './services/mount-service.js';
 import { PolicyService } from './services/policy-service.js';
+import { QuotaService } from './services/quota/quota-service.js';
 import { createPkiServices, type PkiServices } from './services/pki/pki-services.js';
 import { SystemService } from './services/system-service.js';
 import { TokenService } from './services/token-service.js';
@@ -21,6 +22,7 @@ export interface Services {
   pki: PkiServices;
   auth: AuthMethods;
   audit: AuditService;
+  quotas: QuotaService;
 }
 
 export interface Deps {
@@ -80,5 +82,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const auth = createAuthMethods({ store: store.auth, appRoles: store.appRoles, keyring, random, tokens, mounts, clock, logger });
   const audit = new AuditService(store.audit, keyring, clock, random, logger);
   await audit.load();
-  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki, auth, audit } };
+  const quotas = new QuotaService(store.quotas, mounts, clock);
+  await quotas.load();
+  return { config, clock, random, logger, store, keyring, services: { system, mounts, tokens, policies, pki, auth, audit, quotas } };
 }

@@ -4,11 +4,13 @@ import type { AuditRequest, AuditResponse } from '../audit/format.js';
 import type { AuditService, AuditTicket } from '../services/audit-service.js';
 import type { MountService } from '../services/mount-service.js';
 import type { PolicyService } from '../services/policy-service.js';
+import type { QuotaService } from '../services/quota/quota-service.js';
 import type { SystemService } from '../services/system-service.js';
 import type { Caller, TokenService } from '../services/token-service.js';
 import type { MountRecord } from '../storage/types.js';
 import { decodeBody, decodeForm } from './body.js';
 import { decodeFields } from './fields.js';
+import { quotaRequestOf } from './quota-check.js';
 import { type Reply, respond } from './reply.js';
 import type { Operation, RouteMatch, Router } from './route.js';
 
@@ -22,6 +24,8 @@ export interface LogicalRequest {
   requestId: string;
   remoteAddress: string | undefined;
   peerCertificate: Buffer | null;
+  /** Filled by the dispatcher with headers every answer carries, errors included (rate-limit headers). */
+  responseHeaders?: Record<string, string>;
 }
 
 export interface DispatchResult {
@@ -42,6 +46,8 @@ export interface DispatcherDeps {
   authMethods: ReadonlyMap<string, Router>;
   /** Audit devices; when one is enabled a request runs only once a device logged it. */
   audit?: AuditService;
+  /** Rate-limit quotas, checked before authentication. */
+  quotas?: QuotaService;
 }
 
 /** Paths that answer before initialization. */
@@ -120,7 +126,12 @@ export class Dispatcher {
       throw new CaError('not_initialized', 'Vault is not initialized');
     }
 
-    const { match, mount } = await this.route(path);
+    const { match, mount } = await this.route(path).catch(async (error: unknown) => {
+      // Unknown paths count against the quotas too, so probing them is limited like anything else.
+      const quota = await this.deps.quotas?.check(quotaRequestOf({ path, remoteAddress: request.remoteAddress, mount: null, route: null, data: () => ({}), tokens: this.deps.tokens, clientToken: clientTokenOf(request.headers) }));
+      if (quota && request.responseHeaders) Object.assign(request.responseHeaders, quota.headers);
+      throw error;
+    });
     if (path.includes('%2F') && !match.def.allowEncodedSlash) throw badRequest('invalid path: encoded slash');
     const handler = match.def.operations[operation];
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
@@ -130,8 +141,21 @@ export class Dispatcher {
     let caller: Caller | null = null;
     let rawData: Record<string, unknown> | null = null;
     let ticket: AuditTicket | null = null;
-    let stage: 'checks' | 'audit' | 'handler' = 'checks';
+    let stage: 'quota' | 'checks' | 'audit' | 'handler' = 'quota';
     try {
+      const quota = await this.deps.quotas?.check(
+        quotaRequestOf({
+          path,
+          remoteAddress: request.remoteAddress,
+          mount,
+          route: match.def,
+          data: () => this.inputData(operation, query, request.body, contentType, match.def.rawBody === true),
+          tokens: this.deps.tokens,
+          clientToken: clientTokenOf(request.headers),
+        }),
+      );
+      if (quota && request.responseHeaders) Object.assign(request.responseHeaders, quota.headers);
+      stage = 'checks';
       if (!match.def.unauthenticated?.includes(operation)) {
         caller = await this.authenticate(request.headers);
       }
@@ -167,7 +191,8 @@ export class Dispatcher {
       return { reply: answer, accessor: caller?.record.accessor ?? null };
     } catch (error) {
       // A failed audit write is not retried: it is the error being answered.
-      if (audit && stage !== 'audit') await this.auditFailure(audit, ticket, auditRequestOf(request, operation, path, mount, caller, rawData), error);
+      // Requests refused by a quota are audited only when sys/quotas/config asks for it.
+      if (audit && stage !== 'audit' && (stage !== 'quota' || this.deps.quotas?.auditRejections)) await this.auditFailure(audit, ticket, auditRequestOf(request, operation, path, mount, caller, rawData), error);
       throw error;
     }
   }

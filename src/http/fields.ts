@@ -5,7 +5,7 @@ import { badRequest } from '../core/errors.js';
  * Vault's framework field types with its weak decoding: bools and ints as strings,
  * durations as seconds or Go duration strings, lists as arrays or comma strings.
  */
-export type FieldType = 'string' | 'bool' | 'int' | 'duration' | 'comma_string_slice' | 'string_slice' | 'map' | 'kv_pairs' | 'object';
+export type FieldType = 'string' | 'bool' | 'int' | 'float' | 'duration' | 'comma_string_slice' | 'string_slice' | 'map' | 'kv_pairs' | 'object';
 
 export interface FieldSpec {
   type: FieldType;
@@ -21,7 +21,7 @@ type ValueOf<T extends FieldType> = T extends 'string'
   ? string
   : T extends 'bool'
     ? boolean
-    : T extends 'int' | 'duration'
+    : T extends 'int' | 'float' | 'duration'
       ? number
       : T extends 'comma_string_slice' | 'string_slice'
         ? string[]
@@ -38,6 +38,7 @@ const zeroValue = (type: FieldType): unknown => {
     case 'bool':
       return false;
     case 'int':
+    case 'float':
     case 'duration':
       return 0;
     case 'comma_string_slice':
@@ -69,6 +70,13 @@ function toInt(value: unknown): number {
   }
   if (typeof value === 'string' && value.trim() === '') return 0;
   throw new Error('cannot parse as an integer');
+}
+
+function toFloat(value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return Number.parseFloat(value);
+  if (typeof value === 'string' && value.trim() === '') return 0;
+  throw new Error('cannot parse as a number');
 }
 
 function toStringValue(value: unknown): string {
@@ -121,6 +129,8 @@ export function coerceField(spec: FieldSpec, value: unknown): unknown {
       return toBool(value);
     case 'int':
       return toInt(value);
+    case 'float':
+      return toFloat(value);
     case 'duration':
       return parseDurationSeconds(value);
     case 'comma_string_slice':

@@ -22,6 +22,8 @@ function fieldSchema(spec: FieldSpec): JsonSchema {
       return { type: 'boolean', ...base };
     case 'int':
       return { type: 'integer', ...base };
+    case 'float':
+      return { type: 'number', ...base };
     case 'duration':
       return { oneOf: [{ type: 'integer' }, { type: 'string', format: 'duration' }], ...base };
     case 'comma_string_slice':

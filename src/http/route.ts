@@ -44,6 +44,8 @@ export interface RouteDef<F extends Fields = Fields> {
    * to an existing one `update`. Without it every write needs `update`, as in Vault's PKI.
    */
   exists?: (ctx: { params: Record<string, string>; mount: MountRecord | null }) => Promise<boolean>;
+  /** Logins: the auth-method role a request names, for role-scoped rate-limit quotas. */
+  quotaRole?: (ctx: { data: Record<string, unknown>; mount: MountRecord }) => Promise<string | null>;
   /** Pass the body through undecoded (OCSP requests). */
   rawBody?: boolean;
   /** Accept `%2F` inside path parameters (OCSP GET carries base64 in the path). */

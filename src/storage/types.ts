@@ -190,6 +190,45 @@ export interface AppRoleStore {
   consumeSecretId(mountUuid: string, roleName: string, secretIdHash: string, nowMs: number): Promise<AppRoleSecretIdRecord | null>;
 }
 
+/** How a rate-limit quota splits its callers into buckets (Vault's `group_by`, plus `token`). */
+export type QuotaGroupBy = 'ip' | 'none' | 'entity_then_ip' | 'entity_then_none' | 'token';
+
+/** A rate-limit quota (sys/quotas/rate-limit/:name). */
+export interface RateLimitQuotaRecord {
+  name: string;
+  /** '' (global), a mount with trailing slash (`pki_int/`), or a path under a mount (`pki_int/issue/web`, `pki_int/issue/*`). */
+  path: string;
+  /** An auth-method role: the quota counts logins with that role only. */
+  role: string;
+  rate: number;
+  /** Seconds. */
+  interval: number;
+  /** Seconds; 0 = no blocking beyond the interval. */
+  blockInterval: number;
+  groupBy: QuotaGroupBy;
+  /** The rate of the fallback group (callers without an entity or token); 0 = `rate`. */
+  secondaryRate: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface QuotaConfigRecord {
+  /** Null until set: Vault's default exempt paths apply. */
+  exemptPaths: string[] | null;
+  enableResponseHeaders: boolean;
+  enableAuditLogging: boolean;
+}
+
+export interface QuotaStore {
+  list(): Promise<RateLimitQuotaRecord[]>;
+  put(quota: RateLimitQuotaRecord): Promise<void>;
+  delete(name: string): Promise<boolean>;
+  config(): Promise<QuotaConfigRecord>;
+  setConfig(config: QuotaConfigRecord): Promise<void>;
+  /** Grows with every write above, in any process. */
+  generation(): Promise<number>;
+}
+
 export interface Store {
   readonly system: SystemStore;
   readonly audit: AuditStore;
@@ -199,6 +238,7 @@ export interface Store {
   readonly mounts: MountStore;
   readonly tokens: TokenStore;
   readonly pki: PkiStore;
+  readonly quotas: QuotaStore;
   close(): Promise<void>;
 }
 

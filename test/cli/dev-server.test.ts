@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnMintca } from '../helpers/process.js';
 
@@ -18,6 +18,12 @@ describe('mintca server -dev', () => {
     expect(Object.keys(mounts.data)).toEqual(['sys/']);
     expect(existsSync(storage!)).toBe(true);
     expect(dev.output()).toContain(`export VAULT_ADDR='${address}'`);
+    // The KEK, the database and its WAL are readable by the server's user only.
+    const stateDir = dirname(storage!);
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(stateDir);
+    expect(files).toEqual(expect.arrayContaining(['kek', 'mintca.db', 'mintca.db-wal']));
+    for (const file of files) expect(statSync(join(stateDir, file)).mode & 0o777, file).toBe(0o600);
 
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);

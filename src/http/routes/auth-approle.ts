@@ -155,6 +155,7 @@ export function appRoleRoutes(method: AppRoleAuth, tokens: TokenService): RouteD
         secret_id: { type: 'string', description: 'A secret ID of the AppRole (required when bind_secret_id is set).' },
       },
       unauthenticated: ['update'],
+      quotaRole: async ({ data, mount }) => (typeof data.role_id === 'string' ? method.roleNameOf(mount, data.role_id) : null),
       operations: {
         update: async ({ mount, data, remoteAddress }) => {
           const issued = await method.login(mountOf(mount), data.role_id, data.secret_id, remoteAddress);

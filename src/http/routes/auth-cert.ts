@@ -55,6 +55,7 @@ export function certAuthRoutes(method: CertAuth, tokens: TokenService): RouteDef
       summary: 'Log in with the TLS client certificate of the connection; returns a token in Vault\'s auth block.',
       fields: { name: { type: 'string', description: 'The certificate role to log in with; all are tried when empty.' } },
       unauthenticated: ['update'],
+      quotaRole: async ({ data }) => (typeof data.name === 'string' && data.name !== '' ? data.name : null),
       operations: {
         update: async ({ mount, data, remoteAddress, peerCertificate }) => {
           const issued = await method.login(mountOf(mount), data.name, peerCertificate, remoteAddress);

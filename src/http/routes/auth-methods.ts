@@ -64,6 +64,7 @@ function roleAuthRoutes<Config, Role>(
         jwt: { type: 'string', required: true, description: 'The signed JWT.' },
       },
       unauthenticated: ['update'],
+      quotaRole: async ({ data, mount }) => method.roleNameOf(mount, typeof data.role === 'string' ? data.role : ''),
       operations: {
         update: async ({ mount, data, remoteAddress }) => {
           const issued = await method.login(mountOf(mount), data.role, data.jwt, remoteAddress);

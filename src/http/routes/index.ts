@@ -8,6 +8,7 @@ import { pkiRoutes } from './pki/index.js';
 import { sysAuditRoutes } from './sys-audit.js';
 import { sysMountsRoutes } from './sys-mounts.js';
 import { sysPolicyRoutes } from './sys-policies.js';
+import { sysQuotaRoutes } from './sys-quotas.js';
 import { sysStatusRoutes } from './sys-status.js';
 
 export interface RouteTables {
@@ -45,6 +46,7 @@ export function buildRouteTables(deps: Deps): RouteTables {
       ...sysMountsRoutes(services.mounts, 'auth'),
       ...sysPolicyRoutes(services.policies, services.tokens),
       ...sysAuditRoutes(services.audit),
+      ...sysQuotaRoutes(services.quotas),
       ...authTokenRoutes(services.tokens),
     ],
     engines: new Map([['pki', pkiRoutes(services.pki)]]),

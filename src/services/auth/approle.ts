@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import { secretsEqual } from '../../core/compare.js';
 import { appRoleToWire, buildAppRole, cidrsWithin, type AppRole, type AppRoleWireInput } from '../../auth/approle/role.js';
 import { parseBoundCidrs, remoteAddressAllowed, tokenParamsOf } from '../../auth/jwt/token-params.js';
 import type { AuthLogin } from '../../auth/jwt/index.js';
@@ -201,12 +202,18 @@ export class AppRoleAuth {
     await this.deps.store.deleteByAccessor(mount.uuid, name, accessor);
   }
 
+  /** The role a role ID belongs to, for role-scoped quotas; null when unknown. */
+  async roleNameOf(mount: MountRecord, roleId: string): Promise<string | null> {
+    if (roleId === '') return null;
+    return this.deps.store.roleByRoleId(mount.uuid, this.roleIdHash(mount, roleId));
+  }
+
   /** Checks the role ID and secret ID, spends a use, and mints the token. */
   async login(mount: MountRecord, roleId: string, secretId: string, remoteAddress: string | undefined): Promise<IssuedToken> {
     if (roleId === '') throw badRequest('missing role_id');
     const roleName = await this.deps.store.roleByRoleId(mount.uuid, this.roleIdHash(mount, roleId));
     const role = roleName === null ? null : await this.role(mount, roleName);
-    if (roleName === null || !role || role.roleId !== roleId) throw this.refuse(mount, roleName, 'unknown role_id');
+    if (roleName === null || !role || !secretsEqual(role.roleId, roleId)) throw this.refuse(mount, roleName, 'unknown role_id');
     const now = this.deps.clock.nowMs();
     let secret: AppRoleSecretIdRecord | null = null;
     if (role.bindSecretId) {

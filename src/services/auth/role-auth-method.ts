@@ -59,6 +59,13 @@ export class RoleAuthMethod<Config, Role, ConfigInput, RoleInput> {
     return this.store.listRoles(mount.uuid);
   }
 
+  /** The role a login names (or the configured default), for role-scoped quotas. */
+  async roleNameOf(mount: MountRecord, requestedRole: string): Promise<string | null> {
+    const config = await this.config(mount);
+    if (!config) return null;
+    return this.spec.roleName ? this.spec.roleName(requestedRole, config) : requestedRole;
+  }
+
   async login(mount: MountRecord, requestedRole: string, jwt: string, remoteAddress: string | undefined): Promise<IssuedToken> {
     const config = await this.config(mount);
     if (!config) throw badRequest('could not load backend configuration');

@@ -7,6 +7,7 @@ import { createAuthStore } from './auth-store.js';
 import { createMountStore } from './mount-store.js';
 import { createPkiStore } from './pki-store.js';
 import { createPolicyStore } from './policy-store.js';
+import { createQuotaStore } from './quota-store.js';
 import { createSystemStore } from './system-store.js';
 import { createTokenStore } from './token-store.js';
 
@@ -33,6 +34,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     mounts: createMountStore(db),
     tokens: createTokenStore(db),
     pki: createPkiStore(db),
+    quotas: createQuotaStore(db),
     async close() {
       db.close();
     },

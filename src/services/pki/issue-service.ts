@@ -11,10 +11,7 @@ import type { CallerIdentity, CertificateTemplate } from '../../pki/types.js';
 import type { MountRecord, PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import { certificateFields, type OutputFormat } from './cert-output.js';
-import type { IssuerDirectory } from './issuer-directory.js';
-import { resolveIssuer } from './references.js';
-import type { RoleService } from './role-service.js';
-import { authorityInfoFor } from './urls.js';
+import type { IssuanceContextCache } from './issuance-context.js';
 
 export interface IssueCall {
   mode: IssuanceMode;
@@ -43,8 +40,7 @@ const storeAttempts = 3;
 
 export interface IssueServiceDeps {
   store: PkiStore;
-  roles: RoleService;
-  directory: IssuerDirectory;
+  contexts: IssuanceContextCache;
   mounts: MountService;
   clock: Clock;
   random: Random;
@@ -55,10 +51,12 @@ export class IssueService {
   constructor(private readonly deps: IssueServiceDeps) {}
 
   async issue(mount: MountRecord, call: IssueCall): Promise<IssueResult> {
-    const { store, roles, directory, mounts, clock, random } = this.deps;
-    const pathRole = call.roleName === null ? null : await roles.require(mount.uuid, call.roleName);
+    const { store, contexts, mounts, clock, random } = this.deps;
+    await contexts.refresh();
+    const pathRole = call.roleName === null ? null : await contexts.role(mount.uuid, call.roleName);
     const role: Role = call.mode === 'sign-verbatim' ? signVerbatimRole(pathRole, call.verbatim) : pathRole!;
-    const issuer = await resolveIssuer(store, mount.uuid, call.issuerRef ?? role.issuerRef);
+    const context = await contexts.issuer(mount.uuid, call.issuerRef ?? role.issuerRef, { signatureBits: role.signatureBits, usePss: role.usePss });
+    const { issuer, signer } = context;
     const ttls = mounts.effectiveTtls(mount);
 
     let publicKey: KeyObject;
@@ -91,7 +89,6 @@ export class IssueService {
       privateKey = pair.privateKey;
       publicKey = pair.publicKey;
     }
-    const signer = await directory.signer(mount.uuid, issuer, { signatureBits: role.signatureBits, usePss: role.usePss });
     const template: CertificateTemplate = {
       serial: generateSerial(random),
       subject: resolved.subject,
@@ -106,7 +103,7 @@ export class IssueService {
       sans: resolved.sans,
       policyOids: resolved.policyOids,
       nameConstraints: null,
-      authorityInfo: await authorityInfoFor(store, mount.uuid, issuer),
+      authorityInfo: context.authorityInfo,
       subjectKeyId: null,
     };
 
@@ -128,7 +125,7 @@ export class IssueService {
       }
     }
 
-    let chain = await directory.chain(mount.uuid, issuer);
+    let chain = context.chain;
     if (call.removeRootsFromChain) chain = chain.filter((c) => !c.subjectDer.equals(c.issuerDer));
     const data: Record<string, unknown> = {
       ...certificateFields(call.format, {

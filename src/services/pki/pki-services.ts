@@ -8,6 +8,7 @@ import { CaService } from './ca-service.js';
 import { CrlService } from './crl-service.js';
 import { PkiConfigService } from './config-service.js';
 import { FetchService } from './fetch-service.js';
+import { IssuanceContextCache } from './issuance-context.js';
 import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
@@ -48,7 +49,13 @@ export function createPkiServices(deps: {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
     issuers: new IssuerService(shared),
     roles,
-    issue: new IssueService({ store: deps.store, roles, directory, mounts: deps.mounts, clock: deps.clock, random: deps.random }),
+    issue: new IssueService({
+      store: deps.store,
+      contexts: new IssuanceContextCache(deps.store, roles, directory),
+      mounts: deps.mounts,
+      clock: deps.clock,
+      random: deps.random,
+    }),
     fetch: new FetchService(deps.store, directory),
     config: new PkiConfigService(deps.store),
     crls,

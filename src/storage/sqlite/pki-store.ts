@@ -8,6 +8,7 @@ import { createPkiIssuerStore } from './pki-issuer-store.js';
 import { createPkiKeyStore } from './pki-key-store.js';
 import { createPkiRevocationStore } from './pki-revocation-store.js';
 import { createPkiTidyStore } from './pki-tidy-store.js';
+import { createGenerationReader } from './generation.js';
 
 /**
  * The PKI engine's storage over SQLite (migrations/sqlite/0002_pki.sql, 0003_revocation.sql), one file per group of
@@ -15,7 +16,9 @@ import { createPkiTidyStore } from './pki-tidy-store.js';
  */
 export function createPkiStore(db: Database.Database): PkiStore {
   const config = createPkiConfigTable(db);
+  const generation = createGenerationReader(db);
   return {
+    configGeneration: async () => generation(),
     ...createPkiKeyStore(db, config),
     ...createPkiIssuerStore(db, config),
     ...createPkiChangeStore(db, config),

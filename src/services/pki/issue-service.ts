@@ -4,7 +4,7 @@ import { CaError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import { parseCsr } from '../../pki/csr.js';
 import { type IssuanceMode, type IssueRequest, resolveLeaf, signVerbatimRole, type SignVerbatimOptions } from '../../pki/issuance-policy.js';
-import { generateKeyPair, type PrivateKeyFormat } from '../../pki/keys.js';
+import type { PrivateKeyFormat } from '../../pki/keys.js';
 import type { Role } from '../../pki/role.js';
 import { formatSerial, generateSerial } from '../../pki/serial.js';
 import type { CallerIdentity, CertificateTemplate } from '../../pki/types.js';
@@ -12,6 +12,7 @@ import type { MountRecord, PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import { certificateFields, type OutputFormat } from './cert-output.js';
 import type { IssuanceContextCache } from './issuance-context.js';
+import type { KeyGenerationQueue } from './key-generation-queue.js';
 
 export interface IssueCall {
   mode: IssuanceMode;
@@ -44,6 +45,7 @@ export interface IssueServiceDeps {
   mounts: MountService;
   clock: Clock;
   random: Random;
+  keyGeneration: KeyGenerationQueue;
 }
 
 /** issue, sign and sign-verbatim: role policy decides, the one signer signs, the store keeps it. */
@@ -85,7 +87,7 @@ export class IssueService {
       mode: call.mode,
     });
     if (call.mode === 'issue') {
-      const pair = await generateKeyPair(resolved.keyType, resolved.keyBits);
+      const pair = await this.deps.keyGeneration.generate(resolved.keyType, resolved.keyBits);
       privateKey = pair.privateKey;
       publicKey = pair.publicKey;
     }

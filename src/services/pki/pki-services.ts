@@ -13,6 +13,7 @@ import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
+import { type KeyGenerationLimits, KeyGenerationQueue } from './key-generation-queue.js';
 import { OcspService } from './ocsp-service.js';
 import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
@@ -38,13 +39,15 @@ export function createPkiServices(deps: {
   random: Random;
   mounts: MountService;
   logger: Logger;
+  keyGeneration: KeyGenerationLimits;
 }): PkiServices {
   const custody = new KeyCustody(deps.keyring);
   const directory = new IssuerDirectory(deps.store, custody);
   const roles = new RoleService(deps.store);
   const crls = new CrlService(deps.store, custody, deps.clock, deps.logger);
   const ocsp = new OcspService(deps.store, custody, deps.clock, deps.logger);
-  const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random };
+  const keyGeneration = new KeyGenerationQueue(deps.keyGeneration);
+  const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random, keyGeneration };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
     issuers: new IssuerService(shared),
@@ -55,6 +58,7 @@ export function createPkiServices(deps: {
       mounts: deps.mounts,
       clock: deps.clock,
       random: deps.random,
+      keyGeneration,
     }),
     fetch: new FetchService(deps.store, directory),
     config: new PkiConfigService(deps.store),

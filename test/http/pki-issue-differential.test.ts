@@ -146,7 +146,7 @@ function ekuOf(role: RoleInput): string[] {
 /** The certificate @peculiar/x509's generator makes from the same inputs (signed by a throwaway key). */
 async function generated(e: Expected): Promise<px.X509Certificate> {
   const extensions: px.Extension[] = [
-    await px.SubjectKeyIdentifierExtension.create(e.spki),
+    await px.SubjectKeyIdentifierExtension.create(new Uint8Array(e.spki)),
     new px.AuthorityKeyIdentifierExtension(root.getExtension(px.SubjectKeyIdentifierExtension)!.keyId),
   ];
   if (e.basicConstraints) extensions.push(new px.BasicConstraintsExtension(false, undefined, true));
@@ -168,7 +168,7 @@ async function generated(e: Expected): Promise<px.X509Certificate> {
     issuer: root.subject,
     notBefore: e.notBefore,
     notAfter: e.notAfter,
-    publicKey: e.spki,
+    publicKey: new Uint8Array(e.spki),
     signingKey: throwawaySigner.privateKey,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     extensions,

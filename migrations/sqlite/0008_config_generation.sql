@@ -1,6 +1,7 @@
 -- One counter that every write to configuration-like tables bumps in its own transaction,
--- so a process can keep parsed mounts, roles, issuers and config in memory and still see
--- another process's writes by reading one row per request (src/storage/sqlite/generation.ts).
+-- so a process can keep parsed mounts, roles, issuers, config, policies and audit devices in
+-- memory and still see another process's writes by reading one row per request
+-- (src/storage/sqlite/generation.ts).
 CREATE TABLE config_generation (
   id     INTEGER PRIMARY KEY CHECK (id = 1),
   value  INTEGER NOT NULL
@@ -42,4 +43,10 @@ CREATE TRIGGER acl_policies_insert_generation AFTER INSERT ON acl_policies
 CREATE TRIGGER acl_policies_update_generation AFTER UPDATE ON acl_policies
   BEGIN UPDATE config_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER acl_policies_delete_generation AFTER DELETE ON acl_policies
+  BEGIN UPDATE config_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER audit_devices_insert_generation AFTER INSERT ON audit_devices
+  BEGIN UPDATE config_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER audit_devices_update_generation AFTER UPDATE ON audit_devices
+  BEGIN UPDATE config_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER audit_devices_delete_generation AFTER DELETE ON audit_devices
   BEGIN UPDATE config_generation SET value = value + 1 WHERE id = 1; END;

@@ -118,6 +118,8 @@ export interface PolicyStore {
   put(name: string, policy: string, nowMs: number): Promise<void>;
   delete(name: string): Promise<boolean>;
   list(): Promise<string[]>;
+  /** As MountStore.configGeneration: changes with every committed policy write, from any process. */
+  configGeneration(): Promise<number>;
 }
 
 /** Auth methods keep their config and roles as documents per mount. */
@@ -148,6 +150,8 @@ export interface AuditStore {
   /** False when a device already uses the path. */
   create(device: AuditDeviceRecord): Promise<boolean>;
   delete(path: string): Promise<boolean>;
+  /** As MountStore.configGeneration: changes with every committed audit device change, from any process. */
+  configGeneration(): Promise<number>;
 }
 
 /** An AppRole secret ID; the credential itself is kept only as a keyed hash. */

@@ -77,7 +77,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await store.close();
     throw error;
   }
-  const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger });
+  const keyGeneration = { concurrency: config.keyGenerationConcurrency, queueSize: config.keyGenerationQueueSize };
+  const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger, keyGeneration });
   const policies = new PolicyService(store, clock);
   const auth = createAuthMethods({ store: store.auth, appRoles: store.appRoles, keyring, random, tokens, mounts, clock, logger });
   const audit = new AuditService(store.audit, keyring, clock, random, logger);

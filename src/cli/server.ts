@@ -1,15 +1,17 @@
+import cluster from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../app.js';
-import { baseConfig, type Config, ConfigError, defaultListener, loadConfigFile } from '../config/config.js';
+import { baseConfig, type Config, ConfigError, defaultListener, loadConfigFile, parseWorkers } from '../config/config.js';
 import { decodeKek, readKekFile, writeNewKekFile } from '../config/kek.js';
 import { cryptoRandom } from '../core/random.js';
 import { createDeps } from '../deps.js';
+import { runClusterPrimary, runClusterWorker, type ServeRole } from './cluster.js';
 import { flagBool, type ParsedFlags, parseFlags } from './flags.js';
 
 const serverBooleanFlags = new Set(['dev', 'help', 'h']);
-const serverFlags = new Set([...serverBooleanFlags, 'config', 'dev-root-token-id', 'dev-listen-address', 'log-level']);
+const serverFlags = new Set([...serverBooleanFlags, 'config', 'dev-root-token-id', 'dev-listen-address', 'log-level', 'workers']);
 
 export const serverHelp = `Usage: mintca server [options]
 
@@ -22,6 +24,8 @@ export const serverHelp = `Usage: mintca server [options]
   -dev-listen-address=ADDR     Address to listen on in dev mode (default 127.0.0.1:8200,
                                env VAULT_DEV_LISTEN_ADDRESS).
   -log-level=LEVEL             trace, debug, info, warn, error (env VAULT_LOG_LEVEL).
+  -workers=N                   Serve from N processes sharing the listener and the database
+                               (node:cluster; config setting "workers"; default 1).
 `;
 
 interface Resolved {
@@ -66,13 +70,35 @@ function splitAddress(address: string): { host: string; port: number } {
 }
 
 export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // A cluster worker gets its resolved configuration from the primary, never from argv.
+  if (cluster.isWorker) return runClusterWorker((setup) => serve(setup.config, setup.kek, () => undefined, setup.role));
   const flags = parseFlags(argv, serverBooleanFlags, serverFlags);
   if (flagBool(flags, 'help') || flagBool(flags, 'h')) {
     process.stdout.write(serverHelp);
     return 0;
   }
-  const started = performance.now();
   const { config, kek, cleanup } = flagBool(flags, 'dev') ? resolveDev(flags, env) : resolveProduction(flags, env);
+  const workers = flags.values.get('workers');
+  if (workers !== undefined) config.workers = parseWorkers(workers);
+  if (config.workers > 1) return runClusterPrimary({ config, kek, cleanup, prepare: () => prepareStore(config, kek), devBanner });
+  return serve(config, kek, cleanup, { initialize: config.dev, banner: true, schedulers: true });
+}
+
+/** Before forking workers: migrations and, in dev mode, initialization happen once. */
+async function prepareStore(config: Config, kek: Buffer): Promise<string | null> {
+  const deps = await createDeps(config, { kek });
+  try {
+    if (config.dev && !(await deps.services.system.initState())) {
+      return (await deps.services.system.initialize(config.devRootTokenId)).rootToken;
+    }
+    return null;
+  } finally {
+    await deps.store.close();
+  }
+}
+
+async function serve(config: Config, kek: Buffer, cleanup: () => void, role: ServeRole): Promise<number> {
+  const started = performance.now();
   const { host, port } = splitAddress(config.listener.address);
   let deps;
   try {
@@ -83,7 +109,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const app = buildApp(deps);
   let rootToken: string | null = null;
-  if (config.dev && !(await deps.services.system.initState())) {
+  if (role.initialize && !(await deps.services.system.initState())) {
     rootToken = (await deps.services.system.initialize(config.devRootTokenId)).rootToken;
   }
   await app.listen({ host, port });
@@ -92,10 +118,11 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   const apiAddr = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   deps.logger.info({ address: apiAddr, storage: config.storagePath, startup_ms: Math.round(performance.now() - started) }, 'mintca server started');
-  if (rootToken !== null) process.stdout.write(devBanner(apiAddr, rootToken));
+  if (rootToken !== null && role.banner) process.stdout.write(devBanner(apiAddr, rootToken));
   const pkiMounts = async () => (await deps.services.mounts.list('secret')).filter((mount) => mount.type === 'pki');
-  const stopCrlScheduler = deps.services.pki.crls.startScheduler(pkiMounts);
-  const stopTidyScheduler = deps.services.pki.tidy.startScheduler(pkiMounts);
+  // With several workers, one runs the schedulers: the others would only repeat its work.
+  const stopCrlScheduler = role.schedulers ? deps.services.pki.crls.startScheduler(pkiMounts) : () => undefined;
+  const stopTidyScheduler = role.schedulers ? deps.services.pki.tidy.startScheduler(pkiMounts) : () => undefined;
 
   await new Promise<void>((resolve) => {
     let stopping = false;

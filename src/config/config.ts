@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseDurationSeconds } from '../core/duration.js';
 
 export interface ListenerConfig {
@@ -24,9 +25,16 @@ export interface Config {
   clusterName: string;
   defaultLeaseTtl: number;
   maxLeaseTtl: number;
+  /** RSA key generations running at once (issue, root/intermediate/key generation). */
+  keyGenerationConcurrency: number;
+  /** RSA key generations that may wait for a slot; past it 503 with Retry-After. */
+  keyGenerationQueueSize: number;
+  /** Server processes sharing the listener and the database (node:cluster); 1 serves in this process. */
+  workers: number;
 }
 
 const defaultMaxRequestSize = 32 * 1024 * 1024;
+const defaultKeyGenerationQueueSize = 64;
 const systemDefaultTtl = 768 * 3600;
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -52,6 +60,9 @@ export function baseConfig(overrides: Partial<Config> = {}): Config {
     clusterName: 'mintca',
     defaultLeaseTtl: systemDefaultTtl,
     maxLeaseTtl: systemDefaultTtl,
+    keyGenerationConcurrency: availableParallelism(),
+    keyGenerationQueueSize: defaultKeyGenerationQueueSize,
+    workers: 1,
     ...overrides,
   };
 }
@@ -96,6 +107,23 @@ function durationAt(object: Json, key: string): number | null {
   }
 }
 
+function countAt(object: Json, key: string, min: number, where = 'key_generation.'): number | null {
+  const value = object[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${where}${key} must be an integer >= ${min}`);
+  }
+  return value;
+}
+
+/** `workers` from the config file or the -workers flag. */
+export function parseWorkers(value: unknown): number {
+  const count = countAt({ workers: typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value }, 'workers', 1, '');
+  if (count === null) throw new ConfigError('workers must be an integer >= 1');
+  if (count > 64) throw new ConfigError('workers must be at most 64');
+  return count;
+}
+
 /**
  * Reads a JSON config file in the shape of Vault's server configuration:
  * `{"storage": {"sqlite": {"path": ...}}, "listener": {"tcp": {...}}, "kek_file": ..., ...}`.
@@ -108,7 +136,7 @@ export function parseConfigFile(text: string, file: string): Config {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  onlyKeys(root, ['storage', 'listener', 'kek_file', 'log_level', 'cluster_name', 'default_lease_ttl', 'max_lease_ttl', 'ui', 'api_addr'], file);
+  onlyKeys(root, ['storage', 'listener', 'kek_file', 'log_level', 'cluster_name', 'default_lease_ttl', 'max_lease_ttl', 'ui', 'api_addr', 'key_generation', 'workers'], file);
 
   const storage = objectAt(root.storage, 'storage');
   onlyKeys(storage, ['sqlite'], 'storage');
@@ -156,6 +184,13 @@ export function parseConfigFile(text: string, file: string): Config {
   });
   config.defaultLeaseTtl = durationAt(root, 'default_lease_ttl') ?? config.defaultLeaseTtl;
   config.maxLeaseTtl = durationAt(root, 'max_lease_ttl') ?? config.maxLeaseTtl;
+  if (root.workers !== undefined) config.workers = parseWorkers(root.workers);
+  if (root.key_generation !== undefined) {
+    const keyGeneration = objectAt(root.key_generation, 'key_generation');
+    onlyKeys(keyGeneration, ['concurrency', 'queue_size'], 'key_generation');
+    config.keyGenerationConcurrency = countAt(keyGeneration, 'concurrency', 1) ?? config.keyGenerationConcurrency;
+    config.keyGenerationQueueSize = countAt(keyGeneration, 'queue_size', 0) ?? config.keyGenerationQueueSize;
+  }
   return config;
 }
 

@@ -137,6 +137,7 @@ export class Dispatcher {
     if (!handler) throw new CaError('unsupported_operation', 'unsupported operation');
 
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (this.deps.audit && path !== 'sys/health') await this.deps.audit.refresh();
     const audit = this.deps.audit?.enabled && path !== 'sys/health' ? this.deps.audit : null;
     let caller: Caller | null = null;
     let rawData: Record<string, unknown> | null = null;

@@ -95,7 +95,9 @@ export function parsePrivateKeyFormat(text: string | undefined): PrivateKeyForma
 
 /** PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY`, or PKCS#8 `PRIVATE KEY` (always for ed25519). */
 export function privateKeyDer(key: KeyObject, format: PrivateKeyFormat = 'der'): { label: string; der: Buffer } {
-  const { type } = describeKey(key);
+  // The type alone decides the encoding; asymmetricKeyDetails (describeKey) is slow on a fresh key.
+  const type = key.asymmetricKeyType;
+  if (type !== 'rsa' && type !== 'ec' && type !== 'ed25519') describeKey(key);
   if (format === 'der' && type === 'rsa') return { label: 'RSA PRIVATE KEY', der: key.export({ type: 'pkcs1', format: 'der' }) };
   if (format === 'der' && type === 'ec') return { label: 'EC PRIVATE KEY', der: key.export({ type: 'sec1', format: 'der' }) };
   return { label: 'PRIVATE KEY', der: key.export({ type: 'pkcs8', format: 'der' }) };

@@ -44,36 +44,80 @@ function encodeValidity(notBeforeMs: number, notAfterMs: number): der.Der {
 const subjectKeyIdFor = (t: CertificateTemplate, keyInfo: PublicKeyInfo): Buffer =>
   t.subjectKeyId && t.subjectKeyId.length > 0 ? t.subjectKeyId : keyIdentifierOf(keyInfo);
 
+/** Encoded extensions reused across certificates; a full cache starts over (many distinct roles). */
+const maxMemoEntries = 256;
+
+/** Numbers the AuthorityInfo objects a caller reuses (issuance keeps one per issuer context). */
+const authorityInfoIds = new WeakMap<object, number>();
+let nextAuthorityInfoId = 0;
+const authorityInfoId = (info: object): number => {
+  let id = authorityInfoIds.get(info);
+  if (id === undefined) authorityInfoIds.set(info, (id = nextAuthorityInfoId++));
+  return id;
+};
+
 export function createSigner(issuer: SigningIssuer): CertificateSigner {
   const signatureAlgorithm = signatureAlgorithmFor(issuer.privateKey, {
     signatureBits: issuer.signatureBits,
     usePss: issuer.usePss,
   });
-  const algorithmId = signatureAlgorithm.algorithmIdentifier;
+  const algorithmId = der.toBuffer(signatureAlgorithm.algorithmIdentifier);
   const issuerName = issuer.subjectDer;
   const authorityKeyId = issuer.subjectKeyId.length > 0 ? der.toBuffer(ext.authorityKeyIdentifier(issuer.subjectKeyId)) : null;
+
+  /**
+   * The extensions that do not depend on the subject or its key come from the role, the issuer
+   * and the mount's URLs, so consecutive certificates of one role share them: they are encoded
+   * once, as the bytes that sit around the per-certificate SKI and SAN, in the fixed order.
+   */
+  const constantParts = new Map<string, { beforeSan: Buffer; afterSan: Buffer }>();
+  function constantExtensions(t: CertificateTemplate): { beforeSan: Buffer; afterSan: Buffer } {
+    const isCa = t.isCa;
+    const build = () => {
+      const encode = (items: (der.Der | null)[]) => Buffer.concat(items.filter((e): e is der.Der => e !== null).map(der.toBuffer));
+      return {
+        beforeSan: encode([
+          authorityKeyId,
+          isCa || t.basicConstraintsOnLeaf ? ext.basicConstraints(isCa, isCa ? t.maxPathLength : -1) : null,
+          ext.keyUsage(t.keyUsage),
+          ext.extKeyUsage(t.extKeyUsageOids),
+        ]),
+        afterSan: encode([
+          ext.nameConstraints(t.nameConstraints),
+          ext.certificatePolicies(t.policyOids),
+          ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates),
+          ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints),
+        ]),
+      };
+    };
+    // CA certificates (name constraints, path lengths) are rare: encoded each time.
+    if (isCa || t.nameConstraints !== null) return build();
+    const key = [
+      t.basicConstraintsOnLeaf ? 1 : 0,
+      t.keyUsage.join(','),
+      t.extKeyUsageOids.join(','),
+      t.policyOids.join(','),
+      authorityInfoId(t.authorityInfo),
+    ].join('|');
+    let parts = constantParts.get(key);
+    if (!parts) {
+      if (constantParts.size >= maxMemoEntries) constantParts.clear();
+      parts = build();
+      constantParts.set(key, parts);
+    }
+    return parts;
+  }
 
   function sign(t: CertificateTemplate): Buffer {
     const keyInfo = publicKeyInfoOf(t.publicKey);
     const subjectKeyId = subjectKeyIdFor(t, keyInfo);
-    const isCa = t.isCa;
-
-    // Fixed order, one of each: the template has no way to ask for duplicates.
-    const written: [string, der.Der | null][] = [
-      [OID.subjectKeyIdentifier, ext.subjectKeyIdentifier(subjectKeyId)],
-      [OID.authorityKeyIdentifier, authorityKeyId],
-      [OID.basicConstraints, isCa || t.basicConstraintsOnLeaf ? ext.basicConstraints(isCa, isCa ? t.maxPathLength : -1) : null],
-      [OID.keyUsage, ext.keyUsage(t.keyUsage)],
-      [OID.extKeyUsage, ext.extKeyUsage(t.extKeyUsageOids)],
-      [OID.subjectAltName, ext.subjectAltName(t.sans, t.subject.length === 0)],
-      [OID.nameConstraints, ext.nameConstraints(t.nameConstraints)],
-      [OID.certificatePolicies, ext.certificatePolicies(t.policyOids)],
-      [OID.authorityInfoAccess, ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates)],
-      [OID.crlDistributionPoints, ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints)],
-    ];
-    const extensions = written.map(([, e]) => e);
+    const { beforeSan, afterSan } = constantExtensions(t);
+    const extensions: der.Der[] = [ext.subjectKeyIdentifier(subjectKeyId), beforeSan];
+    const san = ext.subjectAltName(t.sans, t.subject.length === 0);
+    if (san) extensions.push(san);
+    extensions.push(afterSan);
     if (t.copiedExtensions && t.copiedExtensions.length > 0) {
-      const present = new Set(written.filter(([, e]) => e !== null).map(([oid]) => oid));
+      const present = new Set(writtenOids(t));
       for (const copied of t.copiedExtensions) {
         // A copy only fills a gap: an OID twice makes the certificate invalid (RFC 5280 4.2).
         if (present.has(copied.oid)) throw new Error(`sign: extension ${copied.oid} would appear twice`);
@@ -91,11 +135,26 @@ export function createSigner(issuer: SigningIssuer): CertificateSigner {
         encodeValidity(t.notBeforeMs, t.notAfterMs),
         encodeName(t.subject),
         keyInfo.spki,
-        der.explicit(3, der.sequence(extensions.filter((e): e is der.Der => e !== null))),
+        der.explicit(3, der.sequence(extensions)),
       ]),
     );
     const signature = signatureAlgorithm.sign(tbs);
     return der.toBuffer(der.sequence([tbs, algorithmId, der.bitString(signature)]));
+  }
+
+  /** The OIDs the signer itself writes for this template (copied extensions may not repeat them). */
+  function writtenOids(t: CertificateTemplate): string[] {
+    const oids: string[] = [OID.subjectKeyIdentifier];
+    if (authorityKeyId) oids.push(OID.authorityKeyIdentifier);
+    if (t.isCa || t.basicConstraintsOnLeaf) oids.push(OID.basicConstraints);
+    if (ext.keyUsage(t.keyUsage)) oids.push(OID.keyUsage);
+    if (ext.extKeyUsage(t.extKeyUsageOids)) oids.push(OID.extKeyUsage);
+    if (ext.subjectAltName(t.sans, t.subject.length === 0)) oids.push(OID.subjectAltName);
+    if (ext.nameConstraints(t.nameConstraints)) oids.push(OID.nameConstraints);
+    if (ext.certificatePolicies(t.policyOids)) oids.push(OID.certificatePolicies);
+    if (ext.authorityInfoAccess(t.authorityInfo.ocspServers, t.authorityInfo.issuingCertificates)) oids.push(OID.authorityInfoAccess);
+    if (ext.crlDistributionPoints(t.authorityInfo.crlDistributionPoints)) oids.push(OID.crlDistributionPoints);
+    return oids;
   }
 
   return { signatureAlgorithm, sign };

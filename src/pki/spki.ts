@@ -4,7 +4,7 @@
  * JWK export is ~4 µs, so common key types are encoded here from the JWK. The output is
  * byte-identical to OpenSSL's (a test checks it); other key types fall back to the export.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import * as der from './der.js';
 import { Tag } from './der.js';
 import { decodeBitString, expectTag, readSingle, sequenceOf } from './der-reader.js';
@@ -25,17 +25,20 @@ const ecAlgorithms: Readonly<Record<string, Buffer>> = {
   'P-521': der.toBuffer(der.sequence([der.oid(OID.ecPublicKey), der.oid(OID.secp521r1)])),
 };
 
-const jwkCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
-
 const b64url = (s: string | undefined): Buffer => Buffer.from(s ?? '', 'base64url');
 
 export function publicKeyInfoOf(key: KeyObject): PublicKeyInfo {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const type = publicKey.asymmetricKeyType;
-  // JWK export throws for curves JOSE does not name (e.g. secp224r1): those take the slow path.
-  const jwkable = type === 'rsa' || type === 'ed25519' || (type === 'ec' && jwkCurves.has(publicKey.asymmetricKeyDetails?.namedCurve ?? ''));
-  if (jwkable) {
-    const jwk = publicKey.export({ format: 'jwk' });
+  if (type === 'rsa' || type === 'ed25519' || type === 'ec') {
+    // JWK export throws for curves JOSE does not name (e.g. secp224r1): those take the slow path.
+    // Asking first (asymmetricKeyDetails) costs more than the export itself on a fresh key.
+    let jwk: JsonWebKey;
+    try {
+      jwk = publicKey.export({ format: 'jwk' });
+    } catch {
+      return fromExportedSpki(publicKey.export({ type: 'spki', format: 'der' }));
+    }
     if (type === 'rsa') {
       const bits = der.toBuffer(der.sequence([der.integer(b64url(jwk.n)), der.integer(b64url(jwk.e))]));
       return { spki: der.sequence([rsaAlgorithm, der.bitString(bits)]), publicKeyBits: bits };

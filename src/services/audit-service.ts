@@ -104,6 +104,7 @@ const saltContext = (path: string) => `audit-salt:${path}`;
  */
 export class AuditService {
   private devices: Device[] = [];
+  private generation = -1;
 
   constructor(
     private readonly store: AuditStore,
@@ -119,7 +120,13 @@ export class AuditService {
   }
 
   async load(): Promise<void> {
+    this.generation = await this.store.configGeneration();
     this.devices = (await this.store.list()).map((record) => this.deviceOf(record));
+  }
+
+  /** Per request: picks up devices another process enabled or disabled on the same database. */
+  async refresh(): Promise<void> {
+    if ((await this.store.configGeneration()) !== this.generation) await this.load();
   }
 
   list(): AuditDeviceView[] {

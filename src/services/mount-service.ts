@@ -38,6 +38,9 @@ export function normalizeMountPath(raw: string): string {
 }
 
 export class MountService {
+  /** Mount tables by kind, valid while the store's config generation stays the same. */
+  private readonly tables = new Map<MountKind, { generation: number; mounts: readonly MountRecord[] }>();
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -55,11 +58,21 @@ export class MountService {
     return (await this.list(kind)).find((m) => m.path === path) ?? null;
   }
 
+  /** Every request resolves its mount: one generation read instead of reading and parsing the table. */
+  private async table(kind: MountKind): Promise<readonly MountRecord[]> {
+    const generation = await this.store.mounts.configGeneration();
+    const cached = this.tables.get(kind);
+    if (cached && cached.generation === generation) return cached.mounts;
+    const mounts = (await this.store.mounts.list(kind)).map((m) => Object.freeze(m));
+    this.tables.set(kind, { generation, mounts });
+    return mounts;
+  }
+
   /** The mount a request path falls under (longest prefix), with the path inside it. */
   async resolve(kind: MountKind, requestPath: string): Promise<{ mount: MountRecord; rest: string } | null> {
     let best: MountRecord | null = null;
     const withSlash = requestPath.endsWith('/') ? requestPath : `${requestPath}/`;
-    for (const mount of await this.list(kind)) {
+    for (const mount of await this.table(kind)) {
       if (withSlash.startsWith(mount.path) && (!best || mount.path.length > best.path.length)) best = mount;
     }
     if (!best) return null;

@@ -3,12 +3,12 @@ import type { Clock } from '../core/clock.js';
 import { badRequest } from '../core/errors.js';
 import type { Store, TokenIdentity } from '../storage/types.js';
 
-/** Parsed policies are reused for a short while; a write in this process takes effect at once. */
-const cacheTtlMs = 2000;
-
+/**
+ * Parsed policies are kept while the store's config generation stays the same: any policy write,
+ * in this process or another on the same database, takes effect on the next request.
+ */
 interface Cached {
   policy: Policy | null;
-  expiresMs: number;
 }
 
 const normalize = (name: string): string => name.trim().toLowerCase();
@@ -16,6 +16,7 @@ const normalize = (name: string): string => name.trim().toLowerCase();
 /** ACL policies: stored as written, parsed on write (bad text is a 400), evaluated per request. */
 export class PolicyService {
   private readonly cache = new Map<string, Cached>();
+  private generation = -1;
   private builtinDefault: Promise<Policy> | null = null;
 
   constructor(
@@ -67,12 +68,16 @@ export class PolicyService {
   }
 
   private async load(name: string): Promise<Policy | null> {
-    const now = this.clock.nowMs();
+    const generation = await this.store.policies.configGeneration();
+    if (generation !== this.generation) {
+      this.generation = generation;
+      this.cache.clear();
+    }
     const cached = this.cache.get(name);
-    if (cached && cached.expiresMs > now) return cached.policy;
+    if (cached) return cached.policy;
     const stored = await this.store.policies.get(name);
     const policy = stored ? await parsePolicy(name, stored.policy) : name === 'default' ? await this.defaultPolicy() : null;
-    this.cache.set(name, { policy, expiresMs: now + cacheTtlMs });
+    if (this.generation === generation) this.cache.set(name, { policy });
     return policy;
   }
 

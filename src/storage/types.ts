@@ -36,6 +36,8 @@ export interface MountStore {
   create(mount: MountRecord): Promise<{ conflict: string | null }>;
   updateConfig(kind: MountKind, path: string, config: MountConfig, description: string): Promise<boolean>;
   delete(kind: MountKind, path: string): Promise<boolean>;
+  /** Changes with every committed write to mounts, PKI issuers/keys/config/roles or ACL policies, from any process. */
+  configGeneration(): Promise<number>;
 }
 
 /** The entity and alias a login gave a token (structurally the CallerIdentity of templates). */
@@ -116,6 +118,8 @@ export interface PolicyStore {
   put(name: string, policy: string, nowMs: number): Promise<void>;
   delete(name: string): Promise<boolean>;
   list(): Promise<string[]>;
+  /** As MountStore.configGeneration: changes with every committed policy write, from any process. */
+  configGeneration(): Promise<number>;
 }
 
 /** Auth methods keep their config and roles as documents per mount. */
@@ -146,6 +150,8 @@ export interface AuditStore {
   /** False when a device already uses the path. */
   create(device: AuditDeviceRecord): Promise<boolean>;
   delete(path: string): Promise<boolean>;
+  /** As MountStore.configGeneration: changes with every committed audit device change, from any process. */
+  configGeneration(): Promise<number>;
 }
 
 /** An AppRole secret ID; the credential itself is kept only as a keyed hash. */
@@ -353,6 +359,8 @@ export interface StoredCrl {
 export type PkiConfigName = 'issuers' | 'keys' | 'urls' | 'cluster' | 'crl' | 'auto-tidy';
 
 export interface PkiStore {
+  /** As MountStore.configGeneration: caches of issuers, keys, config and roles are valid while it stays. */
+  configGeneration(): Promise<number>;
   /** Lists are ordered by id (Vault's LIST order); serials and role names in text order. */
   listKeys(mountUuid: string): Promise<PkiKeyRecord[]>;
   getKey(mountUuid: string, id: string): Promise<PkiKeyRecord | null>;

@@ -18,6 +18,13 @@ describe('config file', () => {
     });
   });
 
+  it('ok/key_generation sets the RSA key generation queue; defaults are one per core and 64 waiting', () => {
+    expect(parseConfigFile(JSON.stringify(minimal), 'c.json')).toMatchObject({ keyGenerationQueueSize: 64 });
+    expect(parseConfigFile(JSON.stringify(minimal), 'c.json').keyGenerationConcurrency).toBeGreaterThanOrEqual(1);
+    const config = parseConfigFile(JSON.stringify({ ...minimal, key_generation: { concurrency: 3, queue_size: 0 } }), 'c.json');
+    expect(config).toMatchObject({ keyGenerationConcurrency: 3, keyGenerationQueueSize: 0 });
+  });
+
   const bad: Array<[string, unknown, RegExp]> = [
     ['not json', '{', /not valid JSON/],
     ['no storage path', { listener: minimal.listener }, /storage.sqlite.path is required/],
@@ -28,6 +35,9 @@ describe('config file', () => {
     ['bad log level', { ...minimal, log_level: 'loud' }, /log_level must be one of/],
     ['bad max_request_size', { ...minimal, listener: { tcp: { ...minimal.listener.tcp, max_request_size: -1 } } }, /max_request_size/],
     ['bad duration', { ...minimal, max_lease_ttl: 'long' }, /max_lease_ttl/],
+    ['zero key generation concurrency', { ...minimal, key_generation: { concurrency: 0 } }, /key_generation.concurrency must be an integer >= 1/],
+    ['negative key generation queue', { ...minimal, key_generation: { queue_size: -1 } }, /key_generation.queue_size/],
+    ['unknown key generation key', { ...minimal, key_generation: { size: 1 } }, /unknown setting in key_generation: size/],
   ];
   for (const [name, value, message] of bad) {
     it(`fail/${name}`, () => {

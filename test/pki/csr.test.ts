@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { CaError } from '../../src/core/errors.js';
@@ -70,6 +70,28 @@ describe('parseCsr with CSRs made by openssl req', () => {
       const { csr } = opensslCsr(['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`], `/CN=${curve}.example.com`);
       expect(parseCsr(csr).info).toMatchObject({ keyType: 'ec', keyBits: bits, commonName: `${curve}.example.com` });
     }
+  });
+
+  test('ok/EC keys equal the key openssl wrote (points imported directly); fail/a point off the curve, compressed points still read', () => {
+    for (const curve of ['P-256', 'P-384', 'P-521'] as const) {
+      const { csr, key } = opensslCsr(['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`], `/CN=${curve}.example.com`);
+      const parsed = parseCsr(csr);
+      expect(publicKeysEqual(parsed.publicKey, createPrivateKey(key))).toBe(true);
+      const der = Buffer.from(csr.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+      // The last byte of the point's y coordinate: the point leaves the curve.
+      const spki = createPublicKey(createPrivateKey(key)).export({ type: 'spki', format: 'der' });
+      const at = der.indexOf(spki) + spki.length - 1;
+      const bad = Buffer.from(der);
+      bad[at] = bad[at]! ^ 1;
+      expect(badRequest(() => parseCsr(bad))).toMatch(/could not be parsed|signature is invalid/);
+    }
+    // A compressed point (02/03 prefix) takes OpenSSL's own decoder.
+    const keyFile = `${tmp.dir}/compressed.pem`;
+    opensslOk(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${tmp.dir}/plain.pem`]);
+    opensslOk(['ec', '-in', `${tmp.dir}/plain.pem`, '-conv_form', 'compressed', '-out', keyFile]);
+    const compressed = opensslOk(['req', '-new', '-key', keyFile, '-subj', '/CN=c.example.com']);
+    expect(opensslOk(['req', '-noout', '-text'], compressed)).toMatch(/pub:\s+0[23]:/);
+    expect(publicKeysEqual(parseCsr(compressed).publicKey, createPrivateKey(opensslOk(['pkey', '-in', keyFile])))).toBe(true);
   });
 
   test('ok/ed25519, CA request with key usage, DER input and the NEW CERTIFICATE REQUEST label', () => {

@@ -4,7 +4,7 @@ import { badRequest } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import { type CertInfo, parseCertificate, parseCertificates } from '../../pki/cert-info.js';
 import { buildCsr, parseCsr } from '../../pki/csr.js';
-import { describeKey, generateKeyPair, parseKeyType, parsePrivateKey, type PrivateKeyFormat } from '../../pki/keys.js';
+import { describeKey, parseKeyType, parsePrivateKey, type PrivateKeyFormat } from '../../pki/keys.js';
 import { OID } from '../../pki/oids.js';
 import { parsePemBlocks, toPem } from '../../pki/pem.js';
 import { generateSerial } from '../../pki/serial.js';
@@ -20,6 +20,7 @@ import type { IssuerDirectory } from './issuer-directory.js';
 import type { KeyCustody } from './key-custody.js';
 import { checkRecordName, type IssuersConfig, resolveIssuer, resolveKey } from './references.js';
 import { authorityInfoFor, emptyUrls } from './urls.js';
+import type { KeyGenerationQueue } from './key-generation-queue.js';
 
 export type KeySource = 'internal' | 'exported' | 'existing' | 'kms';
 
@@ -51,6 +52,7 @@ export interface CaServiceDeps {
   mounts: MountService;
   clock: Clock;
   random: Random;
+  keyGeneration: KeyGenerationQueue;
 }
 
 /** Roots, intermediates, imports and cross-signing: everything that creates issuers. */
@@ -69,7 +71,7 @@ export class CaService {
       throw badRequest(`key name "${request.keyName}" is already in use`);
     }
     const keyType: KeyType = parseKeyType(request.keyType === '' ? 'rsa' : request.keyType);
-    const pair = await generateKeyPair(keyType, request.keyBits);
+    const pair = await this.deps.keyGeneration.generate(keyType, request.keyBits);
     const id = random.uuid();
     const record: PkiKeyRecord = {
       id,

@@ -4,17 +4,15 @@ import { CaError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import { parseCsr } from '../../pki/csr.js';
 import { type IssuanceMode, type IssueRequest, resolveLeaf, signVerbatimRole, type SignVerbatimOptions } from '../../pki/issuance-policy.js';
-import { generateKeyPair, type PrivateKeyFormat } from '../../pki/keys.js';
+import type { PrivateKeyFormat } from '../../pki/keys.js';
 import type { Role } from '../../pki/role.js';
 import { formatSerial, generateSerial } from '../../pki/serial.js';
 import type { CallerIdentity, CertificateTemplate } from '../../pki/types.js';
 import type { MountRecord, PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import { certificateFields, type OutputFormat } from './cert-output.js';
-import type { IssuerDirectory } from './issuer-directory.js';
-import { resolveIssuer } from './references.js';
-import type { RoleService } from './role-service.js';
-import { authorityInfoFor } from './urls.js';
+import type { IssuanceContextCache } from './issuance-context.js';
+import type { KeyGenerationQueue } from './key-generation-queue.js';
 
 export interface IssueCall {
   mode: IssuanceMode;
@@ -43,11 +41,11 @@ const storeAttempts = 3;
 
 export interface IssueServiceDeps {
   store: PkiStore;
-  roles: RoleService;
-  directory: IssuerDirectory;
+  contexts: IssuanceContextCache;
   mounts: MountService;
   clock: Clock;
   random: Random;
+  keyGeneration: KeyGenerationQueue;
 }
 
 /** issue, sign and sign-verbatim: role policy decides, the one signer signs, the store keeps it. */
@@ -55,10 +53,12 @@ export class IssueService {
   constructor(private readonly deps: IssueServiceDeps) {}
 
   async issue(mount: MountRecord, call: IssueCall): Promise<IssueResult> {
-    const { store, roles, directory, mounts, clock, random } = this.deps;
-    const pathRole = call.roleName === null ? null : await roles.require(mount.uuid, call.roleName);
+    const { store, contexts, mounts, clock, random } = this.deps;
+    await contexts.refresh();
+    const pathRole = call.roleName === null ? null : await contexts.role(mount.uuid, call.roleName);
     const role: Role = call.mode === 'sign-verbatim' ? signVerbatimRole(pathRole, call.verbatim) : pathRole!;
-    const issuer = await resolveIssuer(store, mount.uuid, call.issuerRef ?? role.issuerRef);
+    const context = await contexts.issuer(mount.uuid, call.issuerRef ?? role.issuerRef, { signatureBits: role.signatureBits, usePss: role.usePss });
+    const { issuer, signer } = context;
     const ttls = mounts.effectiveTtls(mount);
 
     let publicKey: KeyObject;
@@ -87,11 +87,10 @@ export class IssueService {
       mode: call.mode,
     });
     if (call.mode === 'issue') {
-      const pair = await generateKeyPair(resolved.keyType, resolved.keyBits);
+      const pair = await this.deps.keyGeneration.generate(resolved.keyType, resolved.keyBits);
       privateKey = pair.privateKey;
       publicKey = pair.publicKey;
     }
-    const signer = await directory.signer(mount.uuid, issuer, { signatureBits: role.signatureBits, usePss: role.usePss });
     const template: CertificateTemplate = {
       serial: generateSerial(random),
       subject: resolved.subject,
@@ -106,7 +105,7 @@ export class IssueService {
       sans: resolved.sans,
       policyOids: resolved.policyOids,
       nameConstraints: null,
-      authorityInfo: await authorityInfoFor(store, mount.uuid, issuer),
+      authorityInfo: context.authorityInfo,
       subjectKeyId: null,
     };
 
@@ -128,7 +127,7 @@ export class IssueService {
       }
     }
 
-    let chain = await directory.chain(mount.uuid, issuer);
+    let chain = context.chain;
     if (call.removeRootsFromChain) chain = chain.filter((c) => !c.subjectDer.equals(c.issuerDer));
     const data: Record<string, unknown> = {
       ...certificateFields(call.format, {

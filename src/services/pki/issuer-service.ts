@@ -4,7 +4,7 @@ import { badRequest, CaError, notFound } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import { parseCertificateDer } from '../../pki/cert-info.js';
 import { formatRfc3339Nano } from '../../pki/validity.js';
-import { describeKey, generateKeyPair, parseKeyType, parsePrivateKey } from '../../pki/keys.js';
+import { describeKey, parseKeyType, parsePrivateKey } from '../../pki/keys.js';
 import type { Role } from '../../pki/role.js';
 import { spkiDerOf } from '../../pki/spki.js';
 import type { IssuerUrls, LeafNotAfterBehavior, MountRecord, PkiIssuerRecord, PkiKeyRecord, PkiStore } from '../../storage/types.js';
@@ -15,6 +15,7 @@ import type { KeyCustody } from './key-custody.js';
 import { checkRecordName, defaultIssuerId, findIssuer, findKey, type IssuersConfig, type KeysConfig, resolveIssuer, resolveKey } from './references.js';
 import { checkUrls, urlsToResponse } from './urls.js';
 import type { ServiceResult } from './ca-service.js';
+import type { KeyGenerationQueue } from './key-generation-queue.js';
 
 const usageNames = ['crl-signing', 'issuing-certificates', 'ocsp-signing', 'read-only'];
 
@@ -33,6 +34,7 @@ export interface IssuerServiceDeps {
   directory: IssuerDirectory;
   clock: Clock;
   random: Random;
+  keyGeneration: KeyGenerationQueue;
 }
 
 /** Issuers and keys as records: read, list, rename, configure, delete; default selection. */
@@ -244,7 +246,7 @@ export class IssuerService {
     checkRecordName(keyName, 'key');
     if (keyName !== '' && (await store.findKeyByName(mount.uuid, keyName))) throw badRequest(`key name "${keyName}" is already in use`);
     const type = parseKeyType(keyType === '' ? 'rsa' : keyType);
-    const pair = await generateKeyPair(type, keyBits);
+    const pair = await this.deps.keyGeneration.generate(type, keyBits);
     const id = random.uuid();
     const record: PkiKeyRecord = {
       id,

@@ -8,10 +8,12 @@ import { CaService } from './ca-service.js';
 import { CrlService } from './crl-service.js';
 import { PkiConfigService } from './config-service.js';
 import { FetchService } from './fetch-service.js';
+import { IssuanceContextCache } from './issuance-context.js';
 import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
+import { type KeyGenerationLimits, KeyGenerationQueue } from './key-generation-queue.js';
 import { OcspService } from './ocsp-service.js';
 import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
@@ -37,18 +39,27 @@ export function createPkiServices(deps: {
   random: Random;
   mounts: MountService;
   logger: Logger;
+  keyGeneration: KeyGenerationLimits;
 }): PkiServices {
   const custody = new KeyCustody(deps.keyring);
   const directory = new IssuerDirectory(deps.store, custody);
   const roles = new RoleService(deps.store);
   const crls = new CrlService(deps.store, custody, deps.clock, deps.logger);
   const ocsp = new OcspService(deps.store, custody, deps.clock, deps.logger);
-  const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random };
+  const keyGeneration = new KeyGenerationQueue(deps.keyGeneration);
+  const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random, keyGeneration };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
     issuers: new IssuerService(shared),
     roles,
-    issue: new IssueService({ store: deps.store, roles, directory, mounts: deps.mounts, clock: deps.clock, random: deps.random }),
+    issue: new IssueService({
+      store: deps.store,
+      contexts: new IssuanceContextCache(deps.store, roles, directory),
+      mounts: deps.mounts,
+      clock: deps.clock,
+      random: deps.random,
+      keyGeneration,
+    }),
     fetch: new FetchService(deps.store, directory),
     config: new PkiConfigService(deps.store),
     crls,

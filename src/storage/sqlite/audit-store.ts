@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditDeviceRecord, AuditStore } from '../types.js';
+import { createGenerationReader } from './generation.js';
 
 interface Row {
   path: string;
@@ -27,7 +28,9 @@ export function createAuditStore(db: Database.Database): AuditStore {
     'INSERT OR IGNORE INTO audit_devices (path, type, description, options, local, sealed_salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const remove = db.prepare('DELETE FROM audit_devices WHERE path = ?');
+  const generation = createGenerationReader(db);
   return {
+    configGeneration: async () => generation(),
     async list() {
       return list.all().map(fromRow);
     },

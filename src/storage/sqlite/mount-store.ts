@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { MountConfig, MountKind, MountRecord, MountStore } from '../types.js';
 import { fromBool, toBool } from './db.js';
+import { createGenerationReader } from './generation.js';
 
 interface MountRow {
   uuid: string;
@@ -61,7 +62,12 @@ export function createMountStore(db: Database.Database): MountStore {
     return null;
   });
 
+  const generation = createGenerationReader(db);
+
   return {
+    async configGeneration() {
+      return generation();
+    },
     async list(kind) {
       return list.all(kind).map(fromRow);
     },

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PolicyRecord, PolicyStore } from '../types.js';
+import { createGenerationReader } from './generation.js';
 
 interface PolicyRow {
   name: string;
@@ -16,7 +17,9 @@ export function createPolicyStore(db: Database.Database): PolicyStore {
   );
   const remove = db.prepare('DELETE FROM acl_policies WHERE name = ?');
   const names = db.prepare<[], { name: string }>('SELECT name FROM acl_policies ORDER BY name');
+  const generation = createGenerationReader(db);
   return {
+    configGeneration: async () => generation(),
     async get(name) {
       const row = get.get(name);
       return row ? ({ name: row.name, policy: row.policy, createdAt: row.created_at, updatedAt: row.updated_at } satisfies PolicyRecord) : null;

@@ -5,6 +5,8 @@ import { createAuditStore } from './audit-store.js';
 import { createAppRoleStore } from './approle-store.js';
 import { createAuthStore } from './auth-store.js';
 import { createMountStore } from './mount-store.js';
+import { inThreadCommitter, workerCommitter } from './cert-writer.js';
+import { createPkiCertStore } from './pki-cert-store.js';
 import { createPkiStore } from './pki-store.js';
 import { createPolicyStore } from './policy-store.js';
 import { createQuotaStore } from './quota-store.js';
@@ -25,6 +27,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw error;
   }
+  // A file database gets its certificate inserts committed (and fsynced) in a worker thread.
+  const committer = options.path === ':memory:' || options.path === '' ? inThreadCommitter(db) : workerCommitter(options.path);
+  const certs = createPkiCertStore(db, committer);
   return {
     system: createSystemStore(db),
     audit: createAuditStore(db),
@@ -33,9 +38,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     appRoles: createAppRoleStore(db),
     mounts: createMountStore(db),
     tokens: createTokenStore(db),
-    pki: createPkiStore(db),
+    pki: createPkiStore(db, certs),
     quotas: createQuotaStore(db),
     async close() {
+      await certs.close();
       db.close();
     },
   };

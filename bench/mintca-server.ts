@@ -14,12 +14,12 @@ export interface MintcaServer {
 
 /**
  * mintca as users run it: `mintca server -config=...` over a SQLite file with a key-encryption-key
- * file, initialized over HTTP with `sys/init`. Killed and its directory removed when the bench exits.
+ * file and `workers` processes, initialized over HTTP with `sys/init`. Killed and its directory removed when the bench exits.
  */
-export async function startMintca(): Promise<MintcaServer> {
+export async function startMintca(workers = 1): Promise<MintcaServer> {
   const dir = tempDir('server');
   writeFileSync(join(dir, 'kek'), randomBytes(32).toString('base64'), { mode: 0o600 });
-  const config = { storage: { sqlite: { path: join(dir, 'mintca.db') } }, listener: { tcp: { address: '127.0.0.1:0', tls_disable: true } }, kek_file: join(dir, 'kek') };
+  const config = { storage: { sqlite: { path: join(dir, 'mintca.db') } }, listener: { tcp: { address: '127.0.0.1:0', tls_disable: true } }, kek_file: join(dir, 'kek'), workers };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // info only for the start-up line with the bound address: request logging is off at every level.
   const proc = spawnMintca(['server', `-config=${join(dir, 'config.json')}`, '-log-level=info']);

@@ -16,6 +16,22 @@ function rssKb(pid: number): number | null {
   }
 }
 
+/** Direct children of `pid` (a `-workers=N` server's worker processes). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter((s) => s.trim() !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** RSS of a process and all its descendants: a server with workers is all of them together. */
+function treeRssKb(pid: number): number | null {
+  const own = rssKb(pid);
+  if (own === null) return null;
+  return childrenOf(pid).reduce((sum, child) => sum + (treeRssKb(child) ?? 0), own);
+}
+
 /** Samples the RSS of every watched process every `intervalMs` until `stop`; keeps the maximum per label. */
 export class RssSampler {
   private readonly watched = new Map<number, string>();
@@ -34,7 +50,7 @@ export class RssSampler {
 
   private sample(): void {
     for (const [pid, label] of this.watched) {
-      const kb = rssKb(pid);
+      const kb = treeRssKb(pid);
       if (kb === null) {
         this.watched.delete(pid);
         continue;

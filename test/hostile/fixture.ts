@@ -174,7 +174,7 @@ export async function startFixture(): Promise<Fixture> {
   await must('POST', 'pki_int/intermediate/set-signed', { certificate: intPem });
   for (const mount of ['pki', 'pki_int']) {
     await must('POST', `${mount}/roles/web`, { allowed_domains: 'example.com', allow_subdomains: true, key_type: 'ec', ttl: '24h', allow_ip_sans: true, allowed_uri_sans: 'spiffe://*', allowed_other_sans: '*' });
-    await must('POST', `${mount}/roles/any`, { allow_any_name: true, key_type: 'any', ttl: '24h', enforce_hostnames: false });
+    await must('POST', `${mount}/roles/any`, { allow_any_name: true, key_type: 'ec', ttl: '24h', enforce_hostnames: false, allow_ip_sans: true });
   }
   const leaf = (await must('POST', 'pki_int/issue/web', { common_name: 'leaf.example.com' })).json.data;
   for (const type of ['kubernetes', 'jwt', 'cert', 'approle']) await must('POST', `sys/auth/${type}`, { type });

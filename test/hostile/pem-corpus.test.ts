@@ -132,6 +132,7 @@ beforeAll(async () => {
   buildCorpus();
 }, 60_000);
 afterAll(async () => {
+  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
   digest?.close();
   scratch.cleanup();
   await fixture?.close();

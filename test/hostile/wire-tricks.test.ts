@@ -15,6 +15,7 @@ beforeAll(async () => {
   digest = new StoreDigest(fixture.server.dbPath);
 }, 60_000);
 afterAll(async () => {
+  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
   digest?.close();
   await fixture?.close();
 });

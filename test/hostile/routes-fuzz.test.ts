@@ -9,7 +9,7 @@
  * path points) and tidy / auto-tidy (their background writes would race the store digest).
  */
 import fc from 'fast-check';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { opensslCsr, Scratch } from '../helpers/pki.js';
 import { envelopeProblem, expectHealthy, type Fixture, fuzzRuns, fuzzSeed, type RouteOp, send, startFixture, StoreDigest } from './fixture.js';
@@ -141,23 +141,23 @@ function caseArbitrary(op: RouteOp): fc.Arbitrary<Case> {
 function successProblem(op: RouteOp, c: Case, status: number, headers: Record<string, unknown>, body: Buffer): string | null {
   if (status === 204) return body.length === 0 ? null : '204 with a body';
   if (headers['content-type'] !== 'application/json') return null;
-  let json: { data?: Record<string, unknown> };
+  let json: { data?: Record<string, unknown> | null };
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
     return 'success body is not JSON';
   }
-  const certificate = json.data?.certificate;
-  if (/issue\/:role$/.test(op.route.pattern) && status === 200 && typeof certificate === 'string' && json.data?.private_key_format !== 'der') {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(certificate);
-    } catch {
-      return 'issued certificate does not parse';
-    }
-    const cn = c.fields.common_name;
-    if (typeof cn === 'string' && c.fields.exclude_cn_from_sans === undefined && !cert.subject.split('\n').includes(`CN=${cn}`)) return `issued certificate subject ${cert.subject} does not carry CN=${cn}`;
+  const data = json.data ?? {};
+  if (typeof data.certificate !== 'string' || !data.certificate.startsWith('-----BEGIN CERTIFICATE-----')) return null;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(data.certificate);
+  } catch {
+    return 'returned certificate does not parse';
   }
+  if (typeof data.private_key === 'string' && data.private_key.startsWith('-----BEGIN') && !cert.checkPrivateKey(createPrivateKey(data.private_key))) return 'returned private key does not match the certificate';
+  const cn = c.fields.common_name;
+  if (/issue\/:role$/.test(op.route.pattern) && typeof cn === 'string' && !cert.subject.split('\n').includes(`CN=${cn}`)) return `issued certificate subject ${cert.subject} does not carry CN=${cn}`;
   return null;
 }
 
@@ -173,7 +173,7 @@ test('ok/the store digest sees a committed write and nothing else', async () => 
 });
 
 test('fuzz/every route and operation answers a correct success or a 4xx envelope, and a 4xx writes nothing', async () => {
-  const runs = fuzzRuns(12);
+  const runs = fuzzRuns(25);
   const seed = fuzzSeed();
   const failures: string[] = [];
   const slow: string[] = [];
@@ -200,7 +200,6 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
         const ocsp = op.route.pattern.startsWith('ocsp') && res.status < 500 && res.headers['content-type'] === 'application/ocsp-response';
         const problem = (ocsp ? null : envelopeProblem(res)) ?? (res.status < 400 ? successProblem(op, c, res.status, res.headers, res.body) : null);
         statuses.get(label)!.push(res.status);
-        if (process.env.MINTCA_FUZZ_DEBUG && label.includes(process.env.MINTCA_FUZZ_DEBUG)) console.log(res.status, c.path.slice(0, 60), String(c.body).slice(0, 150), res.body.toString().slice(0, 200));
         if (problem) failures.push(`${where}: ${problem}`);
         if (res.status >= 400 && digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
         if (res.ms > 2_000) slow.push(`${where}: took ${Math.round(res.ms)} ms`);
@@ -212,4 +211,29 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
   if (process.env.MINTCA_FUZZ_STATS) for (const [label, list] of statuses) console.log(label, list.filter((s) => s < 300).length, [...new Set(list)].join(','));
   console.log(`route fuzz: ${tried} generated requests over ${ops.length} route operations, ${failures.length} failures`);
   expect([...failures, ...slow]).toEqual([]);
+}, 600_000);
+
+test('fuzz/hostile requests eight at a time across all routes never answer a 5xx or leave the envelope', async () => {
+  const ops = fixture.routes.filter((op) => !skipped.has(`${op.operation} ${op.prefix === '' ? '' : `${op.prefix}/`}${op.route.pattern}`));
+  const arbitrary = fc.constantFrom(...ops).chain((op) => caseArbitrary(op).map((c) => ({ op, c })));
+  const cases = fc.sample(arbitrary, { numRuns: fuzzRuns(25) * 25, seed: fuzzSeed() + 1 });
+  const failures: string[] = [];
+  for (let i = 0; i < cases.length; i += 8) {
+    await Promise.all(
+      cases.slice(i, i + 8).map(async ({ op, c }) => {
+        const where = `${op.operation} ${op.prefix}/${op.route.pattern} ${c.method} ${c.path.slice(0, 120)} ${String(c.body).slice(0, 200)}`;
+        try {
+          const res = await send(fixture, c.method, c.path, { headers: c.headers, body: c.body });
+          const ocsp = op.route.pattern.startsWith('ocsp') && res.status < 500 && res.headers['content-type'] === 'application/ocsp-response';
+          const problem = ocsp ? null : envelopeProblem(res);
+          if (problem) failures.push(`${where}: ${problem}`);
+        } catch (error) {
+          failures.push(`${where}: no answer (${(error as Error).message})`);
+        }
+      }),
+    );
+  }
+  await expectHealthy(fixture);
+  console.log(`concurrent fuzz: ${cases.length} requests, ${failures.length} failures`);
+  expect(failures).toEqual([]);
 }, 600_000);

@@ -181,7 +181,7 @@ export async function startFixture(): Promise<Fixture> {
   await must('POST', 'auth/approle/role/app', { token_policies: 'default' });
   await must('POST', 'auth/cert/certs/web', { certificate: rootPem });
   await must('POST', 'auth/kubernetes/role/svc', { bound_service_account_names: '*', bound_service_account_namespaces: '*' });
-  await must('POST', 'auth/jwt/config', { jwt_validation_pubkeys: [leafPublicKey(leaf.certificate as string)] });
+  await must('POST', 'auth/jwt/config', { jwt_validation_pubkeys: [leafPublicKey(leaf.certificate as string)], jwt_supported_algs: ['ES256'] });
   await must('POST', 'auth/jwt/role/svc', { role_type: 'jwt', user_claim: 'sub', bound_audiences: 'x' });
   await must('PUT', 'sys/policies/acl/reader', { policy: 'path "pki/*" { capabilities = ["read"] }' });
   return {

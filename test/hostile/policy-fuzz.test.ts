@@ -81,7 +81,6 @@ test('fuzz/generated policies are refused with a 4xx that writes nothing, or enf
       const where = `policy ${JSON.stringify(policy).slice(0, 300)}`;
       const problem = envelopeProblem(written);
       if (problem) failures.push(`${where}: ${problem}`);
-      if (process.env.MINTCA_FUZZ_STATS) console.log(written.status, written.body.toString().slice(0, 160));
       if (written.status >= 400) {
         if (digest.current() !== before) failures.push(`${where}: answered ${written.status} but the store changed`);
         return;

@@ -46,3 +46,29 @@ test('fail/revoke-with-key of a certificate the mount never stored, with a wrong
   const ok = await post('pki_int/revoke-with-key', { certificate: issued.certificate, private_key: issued.private_key });
   expect(ok.status, ok.body.toString()).toBe(200);
 });
+
+test('fail/the operations the route fuzzer leaves out refuse hostile values without writing: tidy, auto-tidy, audit devices; out-of-range durations', async () => {
+  const cases: Array<[string, unknown]> = [
+    ['pki_int/tidy', { tidy_cert_store: 'maybe' }],
+    ['pki_int/tidy', { safety_buffer: '-1x' }],
+    ['pki_int/tidy', { pause_duration: 'forever', tidy_cert_store: true }],
+    ['pki_int/tidy', { page_size: 'many' }],
+    ['pki_int/config/auto-tidy', { enabled: 'yes please' }],
+    // Durations past 2^53 seconds used to pass as Infinity or inexact numbers.
+    ['pki_int/config/auto-tidy', { interval_duration: '9'.repeat(400) }],
+    ['pki_int/config/auto-tidy', { interval_duration: 1e300 }],
+    ['pki_int/config/crl', { expiry: '9'.repeat(30) }],
+    ['pki_int/issue/web', { common_name: 'a.example.com', ttl: '9'.repeat(400) }],
+    ['sys/audit/fuzz', { type: 'nope' }],
+    ['sys/audit/fuzz', { type: 'file', options: 'not an object' }],
+    ['sys/audit/fuzz', { type: 'file', options: { file_path: 'relative\u0000path' } }],
+    ['sys/audit/fuzz', { type: 'file', options: { file_path: '/dev/null', mode: 'rwx' } }],
+  ];
+  for (const [path, body] of cases) {
+    const before = digest.current();
+    const res = await post(path, body);
+    expect(res.status, `${path} ${JSON.stringify(body)}: ${res.body.toString()}`).toBe(400);
+    expect(envelopeProblem(res)).toBeNull();
+    expect(digest.current(), `${path} ${JSON.stringify(body)}`).toBe(before);
+  }
+});

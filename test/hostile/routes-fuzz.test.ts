@@ -77,7 +77,23 @@ function baseBody(op: RouteOp): Record<string, unknown> {
   return {};
 }
 
-function bodyArbitrary(op: RouteOp): fc.Arbitrary<{ text: string; fields: Record<string, unknown> }> {
+interface Body {
+  text: string;
+  fields: Record<string, unknown>;
+  /** Forces the content type (form bodies). */
+  type?: string;
+}
+
+/** Vault's form encoding: scalars as text, lists as repeated keys, anything else as its JSON. */
+function formOf(fields: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, typeof item === 'string' ? item : JSON.stringify(item) ?? '');
+  }
+  return params.toString();
+}
+
+function bodyArbitrary(op: RouteOp): fc.Arbitrary<Body> {
   const fieldNames = Object.keys(op.route.fields).filter((name) => !op.route.pattern.includes(`:${name}`) && !op.route.pattern.includes(`*${name}`));
   const pick = (maxLength: number, base: fc.Arbitrary<boolean>) =>
     fc.subarray(fieldNames, { maxLength: Math.min(maxLength, fieldNames.length) }).chain((chosen) =>
@@ -97,7 +113,8 @@ function bodyArbitrary(op: RouteOp): fc.Arbitrary<{ text: string; fields: Record
   });
   const randomJson = fc.jsonValue({ maxDepth: 4 }).map((value) => ({ text: JSON.stringify(value) ?? '', fields: {} }));
   const weird = fc.constantFrom('', ' ', 'null', '[]', '[1]', '"x"', '{', '}', '{"a":', '\u0000', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', `${'['.repeat(50_000)}${']'.repeat(50_000)}`, `{"a":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_001)}`, '{"a":1,"a":2}', '\uFEFF{}').map((text) => ({ text, fields: {} }));
-  return fc.oneof({ weight: 8, arbitrary: asJson }, { weight: 2, arbitrary: mutated }, { weight: 1, arbitrary: randomJson }, { weight: 1, arbitrary: weird });
+  const form = generated.map((fields) => ({ text: formOf(fields), fields: {}, type: 'application/x-www-form-urlencoded' }));
+  return fc.oneof({ weight: 8, arbitrary: asJson }, { weight: 2, arbitrary: mutated }, { weight: 1, arbitrary: form }, { weight: 1, arbitrary: randomJson }, { weight: 1, arbitrary: weird });
 }
 
 const contentTypes = fc.oneof(
@@ -125,7 +142,7 @@ function caseArbitrary(op: RouteOp): fc.Arbitrary<Case> {
   if (op.operation === 'update' || op.operation === 'patch') {
     const type = op.operation === 'patch' ? fc.oneof({ weight: 5, arbitrary: fc.constant('application/merge-patch+json') }, { weight: 1, arbitrary: contentTypes }) : contentTypes;
     const method = op.operation === 'patch' ? fc.constant('PATCH') : fc.constantFrom('POST', 'PUT');
-    return fc.tuple(method, path, headers, type, bodyArbitrary(op)).map(([m, p, h, t, b]) => ({ method: m, path: p, headers: { ...h, 'content-type': t }, body: b.text, fields: b.fields }));
+    return fc.tuple(method, path, headers, type, bodyArbitrary(op)).map(([m, p, h, t, b]) => ({ method: m, path: p, headers: { ...h, 'content-type': b.type ?? t }, body: b.text, fields: b.fields }));
   }
   const fieldNames = Object.keys(op.route.fields);
   const query = fc.array(fc.tuple(fieldNames.length > 0 ? fc.constantFrom(...fieldNames) : fc.constant('x'), fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('true', '-1', '%00', 'x'.repeat(5_000)))), { maxLength: 3 })

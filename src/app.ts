@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import { CaError } from './core/errors.js';
 import type { Deps } from './deps.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { Dispatcher } from './http/dispatch.js';
 import { listMarkerHeader } from './http/list-verb.js';
 import { renderError, renderReply } from './http/render.js';
@@ -50,6 +51,7 @@ export function buildApp(deps: Deps) {
     serverFactory: (handler) => createListenerServer(deps.config.listener, handler),
     // Errors Fastify meets before routing (an undecodable URL) get Vault's envelope too.
     frameworkErrors: (error, _request, reply) => renderError(reply, new CaError('bad_request', `invalid path: ${error.message}`)),
+    clientErrorHandler,
   });
   app.decorateRequest('tokenAccessor', null);
   app.removeAllContentTypeParsers();

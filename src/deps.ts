@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/config.js';
+import type { HttpFetch } from './auth/jwt/index.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { Keyring } from './core/keyring.js';
 import { cryptoRandom, type Random } from './core/random.js';
@@ -40,6 +41,8 @@ export interface DepsOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
+  /** Outbound HTTP of the auth methods (JWKS, OIDC discovery, TokenReview); tests pass one that never leaves the machine. */
+  fetch?: HttpFetch;
 }
 
 /** Mount types this build can serve, by mount kind. */
@@ -80,7 +83,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const keyGeneration = { concurrency: config.keyGenerationConcurrency, queueSize: config.keyGenerationQueueSize };
   const pki = createPkiServices({ store: store.pki, keyring, clock, random, mounts, logger, keyGeneration });
   const policies = new PolicyService(store, clock);
-  const auth = createAuthMethods({ store: store.auth, appRoles: store.appRoles, keyring, random, tokens, mounts, clock, logger });
+  const auth = createAuthMethods({ store: store.auth, appRoles: store.appRoles, keyring, random, tokens, mounts, clock, logger, fetch: options.fetch });
   const audit = new AuditService(store.audit, keyring, clock, random, logger);
   await audit.load();
   const quotas = new QuotaService(store.quotas, mounts, clock);

@@ -15,15 +15,21 @@ const unitSeconds: Record<string, number> = {
 
 const goDurationPart = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)/y;
 
+/** Seconds beyond 2^53 are not exact any more, and downstream date arithmetic breaks; Go's durations end far sooner. */
+function safeSeconds(seconds: number, input: unknown): number {
+  if (!Number.isSafeInteger(seconds)) throw new Error(`invalid duration "${String(input)}": out of range`);
+  return seconds;
+}
+
 export function parseDurationSeconds(input: unknown): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) throw new Error('duration is not a finite number');
-    return Math.trunc(input);
+    return safeSeconds(Math.trunc(input), input);
   }
   if (typeof input !== 'string') throw new Error('duration must be a string or a number');
   const text = input.trim();
   if (text === '') return 0;
-  if (/^[+-]?\d+$/.test(text)) return Number.parseInt(text, 10);
+  if (/^[+-]?\d+$/.test(text)) return safeSeconds(Number.parseInt(text, 10), input);
   let rest = text;
   let sign = 1;
   if (rest.startsWith('-') || rest.startsWith('+')) {

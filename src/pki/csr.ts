@@ -30,6 +30,9 @@ export { buildCsr, type BuildCsrOptions } from './csr-build.js';
 
 export const csrPemLabels = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'] as const;
 
+/** Real CSRs are a few kB; past these the input is refused before its signature is checked. */
+export const csrLimits = { maxDerBytes: 256 * 1024, maxSans: 1000 } as const;
+
 export interface ParsedCsr {
   der: Buffer;
   /** The subject Name exactly as encoded in the CSR. */
@@ -141,6 +144,8 @@ function parseCsrDer(der: Buffer): ParsedCsr {
 
   const extensions = requestedExtensions(info[3]);
   const summary = summarizeExtensions(extensions);
+  const sanCount = summary.sans.dns.length + summary.sans.email.length + summary.sans.ip.length + summary.sans.uri.length + summary.sans.otherNames.length;
+  if (sanCount > csrLimits.maxSans) throw badRequest(`the CSR has ${sanCount} subject alternative names; at most ${csrLimits.maxSans} are allowed`);
   const key = describeKey(publicKey);
   return {
     der,
@@ -166,6 +171,7 @@ function parseCsrDer(der: Buffer): ParsedCsr {
 /** A CSR from PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`), base64 DER or DER. */
 export function parseCsr(input: string | Buffer): ParsedCsr {
   const { der } = decodePemOrDer(input, csrPemLabels, 'CSR');
+  if (der.length > csrLimits.maxDerBytes) throw badRequest(`the CSR is ${der.length} bytes; at most ${csrLimits.maxDerBytes} are allowed`);
   try {
     return parseCsrDer(der);
   } catch (err) {

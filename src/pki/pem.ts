@@ -15,6 +15,9 @@ export function toPem(der: Uint8Array, label: string): string {
 }
 
 const blockPattern = /-----BEGIN ([^\r\n-]*)-----([\s\S]*?)-----END ([^\r\n-]*)-----/g;
+/** Generous for CA bundles (a system trust store has ~150); beyond it, parsing is a CPU sink. */
+export const maxPemBlocks = 500;
+
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -25,6 +28,7 @@ const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 export function parsePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const match of text.matchAll(blockPattern)) {
+    if (blocks.length === maxPemBlocks) throw badRequest(`PEM data has more than ${maxPemBlocks} blocks`);
     const label = match[1]!.trim();
     if (match[3]!.trim() !== label) {
       throw badRequest(`PEM block "${label}" ends with a mismatched END line "${match[3]!.trim()}"`);

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { baseConfig, type Config, defaultListener } from '../../src/config/config.js';
 import { type Clock, ManualClock } from '../../src/core/clock.js';
+import type { HttpFetch } from '../../src/auth/jwt/index.js';
 import { createDeps, type Deps, redactedLogPaths } from '../../src/deps.js';
 
 export interface TestServer {
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   rootTokenId?: string;
   clock?: ManualClock;
   config?: Partial<Config>;
+  /** Outbound HTTP of the auth methods (default: the real one). */
+  fetch?: HttpFetch;
 }
 
 export const fixedStart = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -59,7 +62,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     listener: defaultListener('127.0.0.1:0'),
     ...options.config,
   });
-  const deps = await createDeps(config, { kek, clock: clock as Clock, logger: captureLogger(logs) });
+  const deps = await createDeps(config, { kek, clock: clock as Clock, logger: captureLogger(logs), fetch: options.fetch });
   const app = buildApp(deps);
   let rootToken = '';
   if (options.initialize !== false && !(await deps.services.system.initState())) {

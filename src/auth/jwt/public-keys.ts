@@ -4,10 +4,14 @@
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { badRequest } from '../../core/errors.js';
+import { maxPemBlocks } from '../../pki/pem.js';
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n?[\s\S]*?-----END \1-----/g;
 
 const acceptedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
+
+/** OpenSSL will not verify with a larger RSA modulus, so such a key could never check a token. */
+const maxRsaBits = 16384;
 
 /**
  * One config entry → one public key: a `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY` (PKCS#1) or
@@ -29,6 +33,8 @@ export function parsePublicKeyPem(pem: string): KeyObject {
   if (!acceptedKeyTypes.has(key.asymmetricKeyType ?? '')) {
     throw new Error(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'} (RSA, EC or EdDSA expected)`);
   }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits > maxRsaBits) throw new Error(`RSA keys of ${bits} bits are not supported (at most ${maxRsaBits})`);
   return key;
 }
 
@@ -54,6 +60,7 @@ export function checkCaBundle(pem: string, field: string): string {
   if (text === '') return '';
   const blocks = [...text.matchAll(pemBlock)];
   if (blocks.length === 0) throw badRequest(`invalid ${field}: no PEM certificate found`);
+  if (blocks.length > maxPemBlocks) throw badRequest(`invalid ${field}: more than ${maxPemBlocks} certificates`);
   for (const block of blocks) {
     if (block[1] !== 'CERTIFICATE') throw badRequest(`invalid ${field}: unexpected PEM block "${block[1]}"`);
     try {

@@ -49,15 +49,14 @@ export class RevocationService {
 
     let info: CertInfo;
     let issuerId: string | null;
+    // A presented certificate we never stored is stored with its revocation, once every check passed.
+    let unstored = false;
     if (request.certificate !== '') {
       info = parseCertificate(request.certificate);
       const signer = await this.signingIssuer(mount, info);
       if (!signer) throw badRequest('unable to verify signature on presented cert from any present issuer in this mount; refusing to revoke');
       issuerId = signer.id;
-      const stored = await this.store.getCert(mount.uuid, info.serialNumber);
-      if (!stored) {
-        await this.store.insertCert(mount.uuid, { serial: info.serialNumber, issuerId, certificateDer: info.der, notAfterMs: info.notAfterMs, createdAt: this.clock.nowMs() });
-      }
+      unstored = (await this.store.getCert(mount.uuid, info.serialNumber)) === null;
     } else {
       const serial = formatSerial(parseSerial(request.serialNumber));
       const stored = await this.store.getCert(mount.uuid, serial);
@@ -75,6 +74,9 @@ export class RevocationService {
     const issuers = await this.store.listIssuers(mount.uuid);
     const own = issuers.find((issuer) => issuer.serial === info.serialNumber && issuer.certificateDer.equals(info.der));
     if (own) throw badRequest(`adding issuer (id: ${own.id}) to its own CRL is not allowed`);
+    if (unstored) {
+      await this.store.insertCert(mount.uuid, { serial: info.serialNumber, issuerId, certificateDer: info.der, notAfterMs: info.notAfterMs, createdAt: this.clock.nowMs() });
+    }
 
     const existing = await this.store.getRevocation(mount.uuid, info.serialNumber);
     if (existing) return { data: revocationFields(existing), warnings: [] };

@@ -1,5 +1,6 @@
 import type { CaRequest } from '../../../services/pki/ca-request.js';
 import type { FieldValues, Fields } from '../../fields.js';
+import { requestedSans } from './san-fields.js';
 
 /** Subject, SAN, validity and constraint fields shared by every CA operation. */
 export const caSubjectFields = {
@@ -48,10 +49,7 @@ export const caKeyFields = {
 export function toCaRequest(data: FieldValues<typeof caSubjectFields>): CaRequest {
   return {
     commonName: data.common_name,
-    altNames: data.alt_names.split(',').map((n) => n.trim()).filter((n) => n !== ''),
-    ipSans: data.ip_sans,
-    uriSans: data.uri_sans,
-    otherSans: data.other_sans,
+    ...requestedSans(data),
     excludeCnFromSans: data.exclude_cn_from_sans,
     ou: data.ou,
     organization: data.organization,

@@ -7,6 +7,7 @@ import type { IssuanceMode } from '../../../pki/issuance-policy.js';
 import { respond } from '../../reply.js';
 import type { Handler, RouteDef } from '../../route.js';
 import { mountOf } from './mount-of.js';
+import { requestedSans } from './san-fields.js';
 
 const issueFields = {
   role: { type: 'string', description: 'The role (path segment).' },
@@ -56,10 +57,7 @@ export function pkiIssueRoutes(service: IssueService): RouteDef[] {
             issuerRef: params.ref ?? null,
             request: {
               commonName: data.common_name,
-              altNames: data.alt_names.split(',').map((n) => n.trim()).filter((n) => n !== ''),
-              ipSans: data.ip_sans,
-              uriSans: data.uri_sans,
-              otherSans: data.other_sans,
+              ...requestedSans(data),
               ttl: data.ttl,
               notAfter: data.not_after,
               excludeCnFromSans: data.exclude_cn_from_sans,

@@ -185,4 +185,23 @@ describe('OCSP cache', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('"status":403');
   });
+
+  it('ok/with an audit device enabled, an OCSP request through the fast lane is audited, cached or not', async () => {
+    const auditFile = join(work, 'audit.log');
+    expect((await root('PUT', 'sys/audit/ocsp-file', { type: 'file', options: { file_path: auditFile } })).status).toBe(204);
+    try {
+      await mountPki('c5');
+      const ca = await newRoot('c5', 'five');
+      const who = await subject('c5', ca.pem);
+      for (let i = 0; i < 2; i++) expect(statusOf(judge((await post(server, 'c5', who.request)).der, who, ca.pem))).toBe('good');
+      const entries = execFileSync('cat', [auditFile])
+        .toString()
+        .split('\n')
+        .filter((line) => line.includes('"path":"c5/ocsp"'));
+      expect(entries.filter((line) => line.includes('"type":"request"'))).toHaveLength(2);
+      expect(entries.filter((line) => line.includes('"type":"response"'))).toHaveLength(2);
+    } finally {
+      await root('DELETE', 'sys/audit/ocsp-file');
+    }
+  });
 });

@@ -171,7 +171,7 @@ describe('OCSP cache', () => {
     }
   });
 
-  it('ok/the OCSP fast lane keeps the pipeline: unknown mount 404, authenticated routes 403, one request log line', async () => {
+  it('ok/the OCSP fast lane keeps the pipeline: unknown mount 404, authenticated routes 403, request log lines', async () => {
     const notMounted = await fetch(`${server.url}/v1/nowhere/ocsp`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: 'x' });
     expect(notMounted.status).toBe(404);
     expect(notMounted.headers.get('content-type')).toBe('application/json');
@@ -184,6 +184,12 @@ describe('OCSP cache', () => {
     const lines = server.logs.filter((line) => line.includes('"path":"/v1/c1/roles/ocsp"') && line.includes('"msg":"request"'));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('"status":403');
+    // Answers are logged at debug (this server logs info and up); a refused request at info.
+    const ocspLines = () => server.logs.filter((line) => line.includes('"path":"/v1/c1/ocsp"') && line.includes('"msg":"request"'));
+    expect(ocspLines()).toEqual([]);
+    expect((await post(server, 'c1', Buffer.from('garbage'))).status).toBe(400);
+    expect(ocspLines()).toHaveLength(1);
+    expect(ocspLines()[0]).toContain('"status":400');
   });
 
   it('ok/with an audit device enabled, an OCSP request through the fast lane is audited, cached or not', async () => {

@@ -39,12 +39,16 @@ async function newRoot(mount: string, name: string): Promise<{ id: string; pem: 
 async function subject(mount: string, issuerPem: string, target = server): Promise<Subject> {
   const res = await call(target, 'POST', `${mount}/issue/web`, { common_name: `x${Math.random().toString(36).slice(2)}.example.com`, ttl: '1h' });
   expect(res.status, res.text).toBe(200);
+  return subjectOf(res.json.data.serial_number, res.json.data.certificate, issuerPem);
+}
+
+function subjectOf(serial: string, certPem: string, issuerPem: string): Subject {
   const tag = Math.random().toString(36).slice(2);
-  const cert = file(`${tag}-cert.pem`, res.json.data.certificate);
+  const cert = file(`${tag}-cert.pem`, certPem);
   const issuer = file(`${tag}-issuer.pem`, issuerPem);
   const out = join(work, `${tag}-req.der`);
   execFileSync('openssl', ['ocsp', '-issuer', issuer, '-cert', cert, '-no_nonce', '-reqout', out], { stdio: 'ignore' });
-  return { serial: res.json.data.serial_number, cert, issuer, request: execFileSync('cat', [out]) };
+  return { serial, cert, issuer, request: execFileSync('cat', [out]) };
 }
 
 async function post(target: TestServer, mount: string, request: Buffer): Promise<{ status: number; der: Buffer }> {
@@ -149,6 +153,20 @@ describe('OCSP cache', () => {
     expect(statusOf(judge((await post(server, 'c3', leaf.request)).der, leaf, next.pem))).toBe('good');
     expect((await root('POST', 'c3/revoke', { serial_number: leaf.serial })).status).toBe(200);
     expect(statusOf(judge((await post(server, 'c3', leaf.request)).der, leaf, next.pem))).toBe('revoked');
+  });
+
+  it('ok/an issuer revocation applies at once: the intermediate is revoked in its parent\'s answers', async () => {
+    await mountPki('c6');
+    const parent = await newRoot('c6', 'parent');
+    const csr = (await root('POST', 'c6/issuers/generate/intermediate/internal', { common_name: 'c6 Intermediate', key_type: 'ec' })).json.data.csr;
+    const signed = await root('POST', 'c6/root/sign-intermediate', { csr, ttl: '1000h', issuer_ref: parent.id });
+    expect(signed.status, signed.text).toBe(200);
+    const imported = await root('POST', 'c6/intermediate/set-signed', { certificate: signed.json.data.certificate });
+    const intermediateId = imported.json.data.imported_issuers[0];
+    const who = subjectOf(signed.json.data.serial_number, signed.json.data.certificate, parent.pem);
+    expect(statusOf(judge((await post(server, 'c6', who.request)).der, who, parent.pem))).toBe('good');
+    expect((await root('POST', `c6/issuer/${intermediateId}/revoke`)).status).toBe(200);
+    expect(statusOf(judge((await post(server, 'c6', who.request)).der, who, parent.pem))).toBe('revoked');
   });
 
   it('ok/another process sharing the store: its revocation shows within the TTL', async () => {

@@ -7,6 +7,7 @@ import { listMarkerHeader } from './http/list-verb.js';
 import { renderError, renderReply } from './http/render.js';
 import { Router } from './http/route.js';
 import { buildRouteTables } from './http/routes/index.js';
+import { withOcspLane } from './http/ocsp-lane.js';
 import { createListenerServer } from './http/server-factory.js';
 
 declare module 'fastify' {
@@ -41,6 +42,7 @@ export function buildApp(deps: Deps) {
     authMethods: new Map([...tables.authMethods].map(([type, routes]) => [type, new Router(routes)])),
   });
 
+  const ocspLane = { dispatcher, logger: deps.logger, requestId: () => deps.random.uuid(), peerCertificate: peerCertificateOf };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Our own onResponse hook writes the one request line (with the token accessor).
@@ -48,7 +50,7 @@ export function buildApp(deps: Deps) {
     exposeHeadRoutes: false,
     bodyLimit: deps.config.listener.maxRequestSize,
     genReqId: () => deps.random.uuid(),
-    serverFactory: (handler) => createListenerServer(deps.config.listener, handler),
+    serverFactory: (handler) => createListenerServer(deps.config.listener, withOcspLane(handler, ocspLane, deps.config.listener.maxRequestSize)),
     // Errors Fastify meets before routing (an undecodable URL) get Vault's envelope too.
     frameworkErrors: (error, _request, reply) => renderError(reply, new CaError('bad_request', `invalid path: ${error.message}`)),
     clientErrorHandler,

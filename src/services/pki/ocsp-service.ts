@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import { OcspRequestError, OcspResponder, parseOcspRequest, type OcspCertId } from '../../pki/ocsp.js';
+import { OcspRequestError, OcspResponder, parseOcspRequest, type OcspCertId, type OcspCertStatus } from '../../pki/ocsp.js';
 import { formatSerial } from '../../pki/serial.js';
 import type { MountRecord, PkiIssuerRecord, PkiStore } from '../../storage/types.js';
 import { readCrlConfig } from './crl-config.js';
@@ -12,26 +12,50 @@ export interface OcspAnswer {
   body: Buffer;
 }
 
-interface CachedAnswer {
-  body: Buffer;
-  revocationEpoch: number;
-  expiresMs: number;
+/**
+ * How long a mount's OCSP state (config/crl, issuers, signed answers to nonce-less requests) is
+ * reused. A PKI write in this process invalidates it at once (see pki-write-watch.ts); one made
+ * by another process (a revocation, ocsp_disable, an issuer change) shows within this time.
+ */
+export const OCSP_CACHE_TTL_MS = 5000;
+/** Signed answers kept per mount, in bytes (an answer is a few hundred bytes; the key as many again). */
+const maxCachedBytesPerMount = 8 * 1024 * 1024;
+
+interface Candidate {
+  issuer: PkiIssuerRecord;
+  responder: OcspResponder;
 }
 
-/**
- * A signed answer for an unchanged status is reused for this long when the request has no
- * nonce: cheap answers at load (RSA signing alone caps at a few thousand per second). A
- * revocation in this process invalidates at once; one made by another process shows within it.
- */
-const cacheTtlMs = 5000;
-const maxCachedAnswers = 50_000;
+/** What answering needs of a mount, read from storage once per OCSP_CACHE_TTL_MS. */
+interface MountState {
+  epoch: number;
+  expiresMs: number;
+  ocspDisable: boolean;
+  ocspExpiry: number;
+  /** Issuers with a key and the ocsp-signing usage, in listing order: the first match answers. */
+  candidates: Candidate[];
+  /** The default issuer, which answers "unknown" for CertIDs of other issuers. */
+  fallback: OcspResponder | null;
+  /** Signed answers to nonce-less requests, by the request's bytes (latin1): a repeat skips parsing. */
+  answers: Map<string, Buffer>;
+  cachedBytes: number;
+}
+
+const errorBodies = {
+  malformedRequest: OcspResponder.errorResponse('malformedRequest'),
+  internalError: OcspResponder.errorResponse('internalError'),
+  unauthorized: OcspResponder.errorResponse('unauthorized'),
+};
+const unauthorized = (): OcspAnswer => ({ status: 401, body: errorBodies.unauthorized });
 
 /** RFC 6960 responder: the issuer answers for itself, good unless revoked, unknown for other issuers. */
 export class OcspService {
+  private readonly states = new Map<string, MountState>();
+  private readonly loading = new Map<string, Promise<MountState>>();
+  /** Issuer certificates and keys never change: a responder is reused while its issuer exists. */
   private readonly responders = new Map<string, OcspResponder>();
-  private readonly answers = new Map<string, CachedAnswer>();
-  /** Bumped by every revocation in this process; cached answers from an older epoch are not used. */
-  private revocationEpoch = 0;
+  /** Bumped by every PKI write in this process; state loaded under an older epoch is not used. */
+  private epoch = 0;
 
   constructor(
     private readonly store: PkiStore,
@@ -40,80 +64,125 @@ export class OcspService {
     private readonly logger: Logger,
   ) {}
 
-  revoked(): void {
-    this.revocationEpoch++;
+  /** A write that may change an OCSP answer (revocation, config, issuers, keys) was stored. */
+  changed(): void {
+    this.epoch++;
+    this.states.clear();
+    this.loading.clear();
+    this.responders.clear();
   }
 
   async answer(mount: MountRecord, requestDer: Buffer): Promise<OcspAnswer> {
     try {
-      return await this.answerOrThrow(mount, requestDer);
+      const state = this.freshState(mount.uuid) ?? (await this.loadState(mount));
+      if (state.ocspDisable) return unauthorized();
+      const key = requestDer.toString('latin1');
+      const cached = state.answers.get(key);
+      if (cached) return { status: 200, body: cached };
+      return await this.signAnswer(mount, state, key, requestDer);
     } catch (error) {
-      if (error instanceof OcspRequestError) return { status: 400, body: OcspResponder.errorResponse('malformedRequest') };
+      if (error instanceof OcspRequestError) return { status: 400, body: errorBodies.malformedRequest };
       this.logger.error({ err: error, mount: mount.path }, 'OCSP answer failed');
-      return { status: 500, body: OcspResponder.errorResponse('internalError') };
+      return { status: 500, body: errorBodies.internalError };
     }
   }
 
-  private async answerOrThrow(mount: MountRecord, requestDer: Buffer): Promise<OcspAnswer> {
-    const config = await readCrlConfig(this.store, mount.uuid);
-    if (config.ocspDisable) return { status: 401, body: OcspResponder.errorResponse('unauthorized') };
-    const now = this.clock.nowMs();
-    const cacheKey = `${mount.uuid}:${requestDer.toString('base64')}`;
-    const cached = this.answers.get(cacheKey);
-    if (cached && cached.revocationEpoch === this.revocationEpoch && cached.expiresMs > now) return { status: 200, body: cached.body };
+  private freshState(mountUuid: string): MountState | null {
+    const state = this.states.get(mountUuid);
+    return state && state.epoch === this.epoch && state.expiresMs > this.clock.nowMs() ? state : null;
+  }
 
+  /** Concurrent requests of an expired mount share one load. */
+  private loadState(mount: MountRecord): Promise<MountState> {
+    const pending = this.loading.get(mount.uuid);
+    if (pending) return pending;
+    const epoch = this.epoch;
+    // States of mounts no longer asked about (or deleted) go when they expire.
+    const now = this.clock.nowMs();
+    for (const [uuid, state] of this.states) if (state.expiresMs <= now) this.states.delete(uuid);
+    const load = this.readState(mount, epoch).then(
+      (state) => {
+        if (this.loading.get(mount.uuid) === load) this.loading.delete(mount.uuid);
+        // A write during the load may have changed what was read: use it for this request only.
+        if (this.epoch === epoch) this.states.set(mount.uuid, state);
+        return state;
+      },
+      (error: unknown) => {
+        if (this.loading.get(mount.uuid) === load) this.loading.delete(mount.uuid);
+        throw error;
+      },
+    );
+    this.loading.set(mount.uuid, load);
+    return load;
+  }
+
+  private async readState(mount: MountRecord, epoch: number): Promise<MountState> {
+    const loadedMs = this.clock.nowMs();
+    const config = await readCrlConfig(this.store, mount.uuid);
+    const candidates: Candidate[] = [];
+    for (const issuer of await this.store.listIssuers(mount.uuid)) {
+      if (issuer.keyId === null || !issuer.usage.includes('ocsp-signing')) continue;
+      const responder = await this.responderFor(mount, issuer);
+      if (responder) candidates.push({ issuer, responder });
+    }
+    const defaultIssuer = await findIssuer(this.store, mount.uuid, 'default');
+    return {
+      epoch,
+      expiresMs: loadedMs + OCSP_CACHE_TTL_MS,
+      ocspDisable: config.ocspDisable,
+      ocspExpiry: config.ocspExpiry,
+      candidates,
+      fallback: defaultIssuer ? await this.responderFor(mount, defaultIssuer) : null,
+      answers: new Map(),
+      cachedBytes: 0,
+    };
+  }
+
+  private async signAnswer(mount: MountRecord, state: MountState, key: string, requestDer: Buffer): Promise<OcspAnswer> {
     const request = parseOcspRequest(requestDer);
     const certId = request.certIds[0]!;
-    const issuers = (await this.store.listIssuers(mount.uuid)).filter((issuer) => issuer.keyId !== null && issuer.usage.includes('ocsp-signing'));
-    let responder: OcspResponder | null = null;
-    let issuer: PkiIssuerRecord | null = null;
-    for (const candidate of issuers) {
-      const r = await this.responderFor(mount, candidate);
-      if (r?.matches(certId)) {
-        responder = r;
-        issuer = candidate;
-        break;
-      }
-    }
-    const answer = issuer && responder ? await this.statusAnswer(mount, issuer, responder, certId) : await this.unknownAnswer(mount, certId);
-    if (!answer) return { status: 401, body: OcspResponder.errorResponse('unauthorized') };
-    const body = answer.respond({
+    const match = state.candidates.find((candidate) => candidate.responder.matches(certId));
+    const responder = match?.responder ?? state.fallback;
+    if (!responder) return unauthorized();
+    const status = match ? await this.statusOf(mount, match.issuer, certId) : 'unknown';
+    const now = this.clock.nowMs();
+    const body = responder.respond({
+      certId,
+      status,
       thisUpdateMs: now,
-      nextUpdateMs: config.ocspExpiry > 0 ? now + config.ocspExpiry * 1000 : undefined,
+      nextUpdateMs: state.ocspExpiry > 0 ? now + state.ocspExpiry * 1000 : undefined,
       nonce: request.nonce,
     });
-    if (!request.nonce) this.remember(cacheKey, { body, revocationEpoch: this.revocationEpoch, expiresMs: now + cacheTtlMs });
+    // A nonce makes the answer single-use; an answer read across a write may be stale.
+    if (!request.nonce && this.states.get(mount.uuid) === state && state.epoch === this.epoch) this.remember(state, key, body);
     return { status: 200, body };
   }
 
-  private async statusAnswer(mount: MountRecord, issuer: PkiIssuerRecord, responder: OcspResponder, certId: OcspCertId) {
+  private async statusOf(mount: MountRecord, issuer: PkiIssuerRecord, certId: OcspCertId): Promise<OcspCertStatus> {
     const revocation = await this.store.getRevocation(mount.uuid, formatSerial(certId.serial));
     const revokedHere = revocation !== null && (revocation.issuerId === null || revocation.issuerId === issuer.id);
-    const status = revokedHere ? { revokedAtMs: revocation.revokedAtMs, reason: revocation.reason ?? undefined } : ('good' as const);
-    return { respond: (times: { thisUpdateMs: number; nextUpdateMs?: number; nonce?: Buffer }) => responder.respond({ certId, status, ...times }) };
-  }
-
-  /** A CertID of an issuer this mount does not have: "unknown", signed by the default issuer. */
-  private async unknownAnswer(mount: MountRecord, certId: OcspCertId) {
-    const fallback = await findIssuer(this.store, mount.uuid, 'default');
-    const responder = fallback ? await this.responderFor(mount, fallback) : null;
-    if (!responder) return null;
-    return { respond: (times: { thisUpdateMs: number; nextUpdateMs?: number; nonce?: Buffer }) => responder.respond({ certId, status: 'unknown', ...times }) };
+    return revokedHere ? { revokedAtMs: revocation.revokedAtMs, reason: revocation.reason ?? undefined } : 'good';
   }
 
   private async responderFor(mount: MountRecord, issuer: PkiIssuerRecord): Promise<OcspResponder | null> {
-    const cached = this.responders.get(issuer.id);
-    if (cached) return cached;
     if (issuer.keyId === null) return null;
+    const id = `${mount.uuid}/${issuer.id}/${issuer.keyId}`;
+    const cached = this.responders.get(id);
+    if (cached) return cached;
     const key = await this.store.getKey(mount.uuid, issuer.keyId);
     if (!key) return null;
     const responder = new OcspResponder({ issuerCertificateDer: issuer.certificateDer, signingPrivateKey: this.custody.unseal(key) });
-    this.responders.set(issuer.id, responder);
+    this.responders.set(id, responder);
     return responder;
   }
 
-  private remember(key: string, answer: CachedAnswer): void {
-    if (this.answers.size >= maxCachedAnswers) this.answers.clear();
-    this.answers.set(key, answer);
+  private remember(state: MountState, key: string, body: Buffer): void {
+    const size = key.length + body.length;
+    if (state.cachedBytes + size > maxCachedBytesPerMount) {
+      state.answers.clear();
+      state.cachedBytes = 0;
+    }
+    state.answers.set(key, body);
+    state.cachedBytes += size;
   }
 }

@@ -15,6 +15,7 @@ import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
 import { type KeyGenerationLimits, KeyGenerationQueue } from './key-generation-queue.js';
 import { OcspService } from './ocsp-service.js';
+import { watchPkiWrites } from './pki-write-watch.js';
 import { RevocationService } from './revocation-service.js';
 import { RoleService } from './role-service.js';
 import { TidyService } from './tidy-service.js';
@@ -42,29 +43,31 @@ export function createPkiServices(deps: {
   keyGeneration: KeyGenerationLimits;
 }): PkiServices {
   const custody = new KeyCustody(deps.keyring);
-  const directory = new IssuerDirectory(deps.store, custody);
-  const roles = new RoleService(deps.store);
-  const crls = new CrlService(deps.store, custody, deps.clock, deps.logger);
   const ocsp = new OcspService(deps.store, custody, deps.clock, deps.logger);
+  // Every service writes through this store, so no OCSP answer outlives a change made here.
+  const store = watchPkiWrites(deps.store, () => ocsp.changed());
+  const directory = new IssuerDirectory(store, custody);
+  const roles = new RoleService(store);
+  const crls = new CrlService(store, custody, deps.clock, deps.logger);
   const keyGeneration = new KeyGenerationQueue(deps.keyGeneration);
-  const shared = { store: deps.store, custody, directory, clock: deps.clock, random: deps.random, keyGeneration };
+  const shared = { store, custody, directory, clock: deps.clock, random: deps.random, keyGeneration };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
     issuers: new IssuerService(shared),
     roles,
     issue: new IssueService({
-      store: deps.store,
-      contexts: new IssuanceContextCache(deps.store, roles, directory),
+      store,
+      contexts: new IssuanceContextCache(store, roles, directory),
       mounts: deps.mounts,
       clock: deps.clock,
       random: deps.random,
       keyGeneration,
     }),
-    fetch: new FetchService(deps.store, directory),
-    config: new PkiConfigService(deps.store),
+    fetch: new FetchService(store, directory),
+    config: new PkiConfigService(store),
     crls,
-    revocations: new RevocationService(deps.store, directory, crls, ocsp, deps.clock),
+    revocations: new RevocationService(store, directory, crls, deps.clock),
     ocsp,
-    tidy: new TidyService(deps.store, crls, ocsp, deps.clock, deps.logger),
+    tidy: new TidyService(store, crls, deps.clock, deps.logger),
   };
 }

@@ -9,7 +9,6 @@ import { formatRfc3339Nano } from '../../pki/validity.js';
 import type { MountRecord, PkiIssuerRecord, PkiRevocationRecord, PkiStore } from '../../storage/types.js';
 import type { CrlService } from './crl-service.js';
 import type { IssuerDirectory } from './issuer-directory.js';
-import type { OcspService } from './ocsp-service.js';
 import { resolveIssuer } from './references.js';
 
 export interface RevokeRequest {
@@ -39,7 +38,6 @@ export class RevocationService {
     private readonly store: PkiStore,
     private readonly directory: IssuerDirectory,
     private readonly crls: CrlService,
-    private readonly ocsp: OcspService,
     private readonly clock: Clock,
   ) {}
 
@@ -90,7 +88,6 @@ export class RevocationService {
       revokedAtMs: this.clock.nowMs(),
       reason: null,
     });
-    this.ocsp.revoked();
     if (record.issuerId) this.crls.markDirty(mount.uuid, record.issuerId);
     return { data: revocationFields(record), warnings: [] };
   }
@@ -105,7 +102,6 @@ export class RevocationService {
     const parents = (await this.store.listIssuers(mount.uuid)).filter(
       (candidate) => candidate.id !== issuer.id && !issuer.subjectDer.equals(issuer.issuerDer) && this.directory.signedBy(issuer.certificateDer, candidate),
     );
-    this.ocsp.revoked();
     for (const parent of parents) {
       await this.store.revokeCert(mount.uuid, { serial: issuer.serial, issuerId: parent.id, revokedAtMs: now, reason: null });
       this.crls.markDirty(mount.uuid, parent.id);

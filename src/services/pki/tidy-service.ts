@@ -7,7 +7,6 @@ import { parseCertificateDer } from '../../pki/cert-info.js';
 import { formatRfc3339Nano } from '../../pki/validity.js';
 import type { MountRecord, PkiCertCursor, PkiIssuerRecord, PkiOrphanRevocation, PkiStore } from '../../storage/types.js';
 import type { CrlService } from './crl-service.js';
-import type { OcspService } from './ocsp-service.js';
 import { defaultIssuerId } from './references.js';
 import {
   anyTidyEnabled,
@@ -64,7 +63,6 @@ export class TidyService {
   constructor(
     private readonly store: PkiStore,
     private readonly crls: CrlService,
-    private readonly ocsp: OcspService,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -202,7 +200,6 @@ export class TidyService {
     } finally {
       // Whatever was removed before a cancel or an error is gone: the CRLs must follow.
       if (dirtyIssuers.size > 0) {
-        this.ocsp.revoked();
         for (const issuerId of dirtyIssuers) this.crls.markDirty(mount.uuid, issuerId);
       }
     }

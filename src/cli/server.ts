@@ -2,11 +2,9 @@ import cluster from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../app.js';
 import { baseConfig, type Config, ConfigError, defaultListener, loadConfigFile, parseWorkers } from '../config/config.js';
 import { decodeKek, readKekFile, writeNewKekFile } from '../config/kek.js';
 import { cryptoRandom } from '../core/random.js';
-import { createDeps } from '../deps.js';
 import { runClusterPrimary, runClusterWorker, type ServeRole } from './cluster.js';
 import { flagBool, type ParsedFlags, parseFlags } from './flags.js';
 
@@ -86,6 +84,8 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv)
 
 /** Before forking workers: migrations and, in dev mode, initialization happen once. */
 async function prepareStore(config: Config, kek: Buffer): Promise<string | null> {
+  // Imported here, not at the top: a -workers primary never loads the HTTP app.
+  const { createDeps } = await import('../deps.js');
   const deps = await createDeps(config, { kek });
   try {
     if (config.dev && !(await deps.services.system.initState())) {
@@ -100,6 +100,7 @@ async function prepareStore(config: Config, kek: Buffer): Promise<string | null>
 async function serve(config: Config, kek: Buffer, cleanup: () => void, role: ServeRole): Promise<number> {
   const started = performance.now();
   const { host, port } = splitAddress(config.listener.address);
+  const [{ buildApp }, { createDeps }] = await Promise.all([import('../app.js'), import('../deps.js')]);
   let deps;
   try {
     deps = await createDeps(config, { kek });

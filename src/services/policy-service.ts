@@ -4,10 +4,13 @@ import { badRequest } from '../core/errors.js';
 import type { Store, TokenIdentity } from '../storage/types.js';
 
 /**
- * Parsed policies are kept while the store's config generation stays the same: any policy write,
- * in this process or another on the same database, takes effect on the next request.
+ * A policy as last read: its text is read again once the store's config generation moves (any
+ * policy write, in this process or another on the same database, takes effect on the next
+ * request), and parsed again only if that text changed.
  */
 interface Cached {
+  generation: number;
+  text: string | null;
   policy: Policy | null;
 }
 
@@ -16,8 +19,7 @@ const normalize = (name: string): string => name.trim().toLowerCase();
 /** ACL policies: stored as written, parsed on write (bad text is a 400), evaluated per request. */
 export class PolicyService {
   private readonly cache = new Map<string, Cached>();
-  private generation = -1;
-  private builtinDefault: Promise<Policy> | null = null;
+  private builtinDefault: Policy | null = null;
 
   constructor(
     private readonly store: Store,
@@ -35,7 +37,7 @@ export class PolicyService {
     if (name === 'root') return '';
     const stored = await this.store.policies.get(name);
     if (stored) return stored.policy;
-    return name === 'default' ? (await this.defaultPolicy()).raw : null;
+    return name === 'default' ? this.defaultPolicy().raw : null;
   }
 
   async write(rawName: string, text: string): Promise<void> {
@@ -43,9 +45,10 @@ export class PolicyService {
     if (name === '') throw badRequest('policy name must be provided');
     if (name === 'root') throw badRequest('cannot update "root" policy');
     if (text.trim() === '') throw badRequest("'policy' parameter not supplied or empty");
-    await parsePolicy(name, text);
+    const policy = await parsePolicy(name, text);
     await this.store.policies.put(name, text, this.clock.nowMs());
-    this.cache.delete(name);
+    // Generation unknown: the text is read again on use, and this parse kept if it is the same.
+    this.cache.set(name, { generation: -1, text, policy });
   }
 
   async delete(rawName: string): Promise<void> {
@@ -69,19 +72,19 @@ export class PolicyService {
 
   private async load(name: string): Promise<Policy | null> {
     const generation = await this.store.policies.configGeneration();
-    if (generation !== this.generation) {
-      this.generation = generation;
-      this.cache.clear();
-    }
     const cached = this.cache.get(name);
-    if (cached) return cached.policy;
-    const stored = await this.store.policies.get(name);
-    const policy = stored ? await parsePolicy(name, stored.policy) : name === 'default' ? await this.defaultPolicy() : null;
-    if (this.generation === generation) this.cache.set(name, { policy });
+    if (cached?.generation === generation) return cached.policy;
+    const text = (await this.store.policies.get(name))?.policy ?? null;
+    let policy: Policy | null;
+    if (cached && cached.text === text) policy = cached.policy;
+    else if (text !== null) policy = await parsePolicy(name, text);
+    else policy = name === 'default' ? this.defaultPolicy() : null;
+    // A slower load that read an older generation does not replace a newer entry.
+    if ((this.cache.get(name)?.generation ?? -1) <= generation) this.cache.set(name, { generation, text, policy });
     return policy;
   }
 
-  private defaultPolicy(): Promise<Policy> {
+  private defaultPolicy(): Policy {
     this.builtinDefault ??= parseDefaultPolicy();
     return this.builtinDefault;
   }

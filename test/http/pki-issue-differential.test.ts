@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Call, mountPki, ok, opensslCsr, rootCall, Scratch } from '../helpers/pki.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-px.cryptoProvider.set(webcrypto as unknown as Crypto);
+px.cryptoProvider.set(webcrypto as unknown as Parameters<typeof px.cryptoProvider.set>[0]);
 
 const keyUsageFlags: Record<string, number> = {
   DigitalSignature: px.KeyUsageFlags.digitalSignature,
@@ -98,7 +98,7 @@ let call: Call;
 let scratch: Scratch;
 let rootPem: string;
 let root: px.X509Certificate;
-let throwawaySigner: CryptoKeyPair;
+let throwawaySigner: webcrypto.CryptoKeyPair;
 const csrs: Array<{ csr: string; spki: Buffer }> = [];
 let roleCounter = 0;
 let total = 0;
@@ -111,7 +111,7 @@ beforeAll(async () => {
   rootPem = (await ok(call('POST', 'pki/root/generate/internal', { common_name: 'Differential Root', key_type: 'ec', ttl: '87600h' }))).json.data
     .certificate;
   root = new px.X509Certificate(rootPem);
-  throwawaySigner = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+  throwawaySigner = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   // CSRs made by openssl, for the sign/ path: their key is what the certificate must carry.
   for (const kind of ['rsa:2048', 'ec:P-256', 'ec:P-384', 'ed25519'] as const) {
     const { csr } = opensslCsr(scratch, kind, '/CN=ignored.example.com');

@@ -3,7 +3,8 @@
  * `default` is attached to every non-root token unless it was created with no_default_policy,
  * and its text is Vault's own (what `vault policy read default` prints on Vault 1.9 and later).
  */
-import { parsePolicy } from './parse-policy.js';
+import { DEFAULT_POLICY_DOCUMENT } from './default-policy-document.js';
+import { policyFromDocument } from './parse-policy.js';
 import type { Policy } from './types.js';
 
 export const ROOT_POLICY: Policy = Object.freeze({ name: 'root', raw: '', rules: Object.freeze([]), templated: false, root: true });
@@ -102,7 +103,7 @@ path "identity/oidc/provider/+/authorize" {
 }
 `;
 
-/** The default policy, parsed; call once at startup. */
-export function parseDefaultPolicy(): Promise<Policy> {
-  return parsePolicy('default', DEFAULT_POLICY_HCL);
+/** The default policy, from its checked-in parsed form: reading it never starts the HCL parser. */
+export function parseDefaultPolicy(): Policy {
+  return policyFromDocument('default', DEFAULT_POLICY_HCL, DEFAULT_POLICY_DOCUMENT);
 }

@@ -1,23 +1,22 @@
 /**
- * HCL to plain JSON through @cdktn/hcl2json (HashiCorp's HCL2 parser compiled to WebAssembly).
- * The module starts a Go runtime when first imported, so it is imported on first use rather
- * than when this file loads.
+ * HCL to plain JSON through @cdktn/hcl2json (HashiCorp's HCL2 parser compiled to WebAssembly),
+ * run in a thread of its own that is released when idle (see hcl-thread.ts).
  */
-import { badRequest } from '../../core/errors.js';
-
-interface Hcl2Json {
-  parse(filename: string, contents: string): Promise<Record<string, unknown>>;
-}
+import { badRequest, CaError } from '../../core/errors.js';
+import { HclThread } from './hcl-thread.js';
 
 const fileName = 'policy.hcl';
 
+/** The process's parser thread. */
+export const hclThread = new HclThread({ idleMs: 3000, timeoutMs: 15_000 });
+
 export async function parseHcl(text: string): Promise<Record<string, unknown>> {
-  const hcl: Hcl2Json = await import('@cdktn/hcl2json');
   let document: unknown;
   try {
-    document = await hcl.parse(fileName, text);
+    document = await hclThread.parse(fileName, text);
   } catch (error) {
-    throw badRequest(`failed to parse policy: ${describe(error)}`);
+    if (error instanceof CaError) throw error;
+    throw badRequest(`failed to parse policy: ${describe((error as { parseError: string }).parseError)}`);
   }
   rejectExpressions(document);
   return document as Record<string, unknown>;
@@ -27,8 +26,7 @@ export async function parseHcl(text: string): Promise<Record<string, unknown>> {
  * "parse config: [policy.hcl:1,44-45: Missing item separator; Expected a comma ...]" becomes
  * "At 1:44: Missing item separator; Expected a comma ...", the position style of Vault's errors.
  */
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+function describe(message: string): string {
   const inner = /^parse config: \[(.*)\]$/s.exec(message)?.[1] ?? message;
   return inner
     .replaceAll(/policy\.hcl:(\d+),(\d+)(?:-\d+(?:,\d+)?)?: /g, 'At $1:$2: ')

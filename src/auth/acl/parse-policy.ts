@@ -26,15 +26,25 @@ const pathKeys = new Set([
 /** Vault Enterprise controls: ignoring them would grant without the approval they demand. */
 const enterpriseKeys = new Set(['mfa_methods', 'control_group']);
 
-/** Parses and validates a policy. Async because the HCL parser is WebAssembly. */
+/** Parses and validates a policy. Async because HCL is parsed in a thread of its own. */
 export async function parsePolicy(name: string, text: string): Promise<Policy> {
-  const policyName = name.trim().toLowerCase();
-  if (policyName === '') throw badRequest('policy name missing');
-  if (policyName === 'root') throw badRequest('cannot update "root" policy');
+  policyName(name);
   // Like HCL v1, which Vault uses: a document starting with `{` is JSON.
   const document = text.trimStart().startsWith('{') ? parseJson(text) : await parseHcl(text);
+  return policyFromDocument(name, text, document);
+}
+
+/** A policy from its text's already-parsed document (what the HCL parser or JSON.parse gives). */
+export function policyFromDocument(name: string, text: string, document: unknown): Policy {
   const rules = readDocument(document);
-  return { name: policyName, raw: text, rules, templated: rules.some((rule) => rule.templated), root: false };
+  return { name: policyName(name), raw: text, rules, templated: rules.some((rule) => rule.templated), root: false };
+}
+
+function policyName(name: string): string {
+  const normalized = name.trim().toLowerCase();
+  if (normalized === '') throw badRequest('policy name missing');
+  if (normalized === 'root') throw badRequest('cannot update "root" policy');
+  return normalized;
 }
 
 function fail(message: string): never {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnMintca } from '../test/helpers/process.js';
+import { spawnBuiltMintca } from '../test/helpers/process.js';
 import { removeDir, stop, tempDir, track } from './cleanup.js';
 
 export interface MintcaServer {
@@ -22,7 +22,7 @@ export async function startMintca(workers = 1): Promise<MintcaServer> {
   const config = { storage: { sqlite: { path: join(dir, 'mintca.db') } }, listener: { tcp: { address: '127.0.0.1:0', tls_disable: true } }, kek_file: join(dir, 'kek'), workers };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // info only for the start-up line with the bound address: request logging is off at every level.
-  const proc = spawnMintca(['server', `-config=${join(dir, 'config.json')}`, '-log-level=info']);
+  const proc = spawnBuiltMintca(['server', `-config=${join(dir, 'config.json')}`, '-log-level=info']);
   track(proc.child);
   const [, url] = await proc.waitFor(/"address":"(http:\/\/127\.0\.0\.1:\d+)"/);
   const init = await fetch(`${url}/v1/sys/init`, { method: 'PUT', body: '{}' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { spawnMintca } from '../test/helpers/process.js';
+import { spawnBuiltMintca } from '../test/helpers/process.js';
 import { removeDir, tempDir, track } from './cleanup.js';
 
 export interface RevocationFigure {
@@ -32,7 +32,7 @@ export async function revocationBench(sizes: number[] = [0, 10_000, 100_000], re
     const dbPath = join(dir, 'mintca.db');
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ storage: { sqlite: { path: dbPath } }, listener: { tcp: { address: '127.0.0.1:0', tls_disable: true } }, kek_file: join(dir, 'kek'), log_level: 'warn' }));
     const start = async () => {
-      const proc = spawnMintca(['server', `-config=${join(dir, 'config.json')}`, '-log-level=info']);
+      const proc = spawnBuiltMintca(['server', `-config=${join(dir, 'config.json')}`, '-log-level=info']);
       // A failed run must not leave a server behind.
       track(proc.child);
       onServer(proc.child.pid!);

@@ -11,8 +11,14 @@ export interface MintcaProcess {
 }
 
 /** Runs the real CLI (TypeScript through tsx), as `npm run dev` does. */
-export function spawnMintca(args: string[], env: NodeJS.ProcessEnv = {}): MintcaProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+export const spawnMintca = (args: string[], env: NodeJS.ProcessEnv = {}): MintcaProcess =>
+  spawnNode(['--import', 'tsx', 'src/cli/main.ts', ...args], env);
+
+/** Runs the compiled CLI as installed users do (`bin/mintca.js` over `dist/`, from `npm run build`). */
+export const spawnBuiltMintca = (args: string[], env: NodeJS.ProcessEnv = {}): MintcaProcess => spawnNode(['bin/mintca.js', ...args], env);
+
+function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv): MintcaProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { opensslOk } from '../test/helpers/openssl.js';
 import { repoRoot } from '../test/helpers/process.js';
@@ -30,8 +29,8 @@ if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.
 const wants = (group: (typeof groups)[number]) => only.has(group);
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const crlSize = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
-// One process per core, as the README advises for a machine that issues at load (cfssl's Go runtime uses every core too).
-const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+// The server's default (one process); BENCH_WORKERS=2 measures `-workers=2`.
+const workers = Number(process.env.BENCH_WORKERS ?? 1);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const benchStarted = performance.now();

@@ -9,7 +9,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import Database from 'better-sqlite3';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { HttpFetch } from '../../src/auth/jwt/index.js';
 import type { Operation, RouteDef } from '../../src/http/route.js';
 import { buildRouteTables } from '../../src/http/routes/index.js';
@@ -205,4 +205,27 @@ const leafPublicKey = (certificatePem: string): string => new X509Certificate(ce
 export async function expectHealthy(fixture: Fixture): Promise<void> {
   const res = await send(fixture, 'GET', '/v1/sys/health');
   expect(res.status, res.body.toString()).toBe(200);
+}
+
+export interface HostileFile {
+  fixture: Fixture;
+  digest: StoreDigest;
+}
+
+/**
+ * The one real server and store digest of a test file: started before its tests, closed after
+ * them, with the number of hostile requests the file sent logged.
+ */
+export function hostileServer(): HostileFile {
+  const file = {} as HostileFile;
+  beforeAll(async () => {
+    file.fixture = await startFixture();
+    file.digest = new StoreDigest(file.fixture.server.dbPath);
+  }, 60_000);
+  afterAll(async () => {
+    if (file.fixture) console.log(`${file.fixture.sent.count} hostile requests sent by this file`);
+    file.digest?.close();
+    await file.fixture?.close();
+  });
+  return file;
 }

@@ -7,23 +7,13 @@
 import fc from 'fast-check';
 import { createPrivateKey } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { envelopeProblem, expectHealthy, type Fixture, fuzzRuns, fuzzSeed, send, startFixture, StoreDigest } from './fixture.js';
+import { expect, test } from 'vitest';
+import { envelopeProblem, expectHealthy, fuzzRuns, fuzzSeed, send, hostileServer } from './fixture.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
-  await fixture?.close();
-});
 
-const now = () => Math.floor(fixture.server.clock.nowMs() / 1000);
+const now = () => Math.floor(file.fixture.server.clock.nowMs() / 1000);
 const time = fc.oneof(fc.constantFrom<unknown>('now', 'past', 'future', 0, -1, 1e300, 2 ** 53, '1700000000', null, [], {}, 1.5, 'NaN'), fc.integer());
 const text = fc.oneof(fc.constantFrom<unknown>('x', 'svc', '', 'пример', '\u0000', 'a'.repeat(20_000), null, 5, true, ['x'], { x: 1 }), fc.string({ maxLength: 10 }));
 
@@ -36,7 +26,7 @@ const header = fc.record({ kid: text, typ: text, crit: fc.constantFrom<unknown>(
 const resolveTime = (value: unknown): unknown => (value === 'now' ? now() : value === 'past' ? now() - 3600 : value === 'future' ? now() + 3600 : value);
 
 test('fuzz/signed JWTs with generated claims and headers log in or are refused with a 4xx that writes nothing', async () => {
-  const key = createPrivateKey(fixture.leafKey);
+  const key = createPrivateKey(file.fixture.leafKey);
   const failures: string[] = [];
   let logins = 0;
   let tried = 0;
@@ -54,12 +44,12 @@ test('fuzz/signed JWTs with generated claims and headers log in or are refused w
       } catch {
         return; // jose refuses to build some headers (b64 without crit); nothing to send
       }
-      const before = digest.current();
-      const res = await send(fixture, 'POST', '/v1/auth/jwt/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'svc', jwt }) });
+      const before = file.digest.current();
+      const res = await send(file.fixture, 'POST', '/v1/auth/jwt/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'svc', jwt }) });
       const where = `claims ${JSON.stringify(payload).slice(0, 300)} header ${JSON.stringify(protectedHeader).slice(0, 200)}`;
       const problem = envelopeProblem(res);
       if (problem) failures.push(`${where}: ${problem}`);
-      if (res.status >= 400 && digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
+      if (res.status >= 400 && file.digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
       if (res.status === 200) {
         logins++;
         const auth = JSON.parse(res.body.toString()).auth;
@@ -69,7 +59,7 @@ test('fuzz/signed JWTs with generated claims and headers log in or are refused w
     }),
     { numRuns: fuzzRuns(25) * 8, seed: fuzzSeed() },
   );
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   console.log(`jwt login fuzz: ${tried} tokens, ${logins} logins, ${failures.length} failures`);
   expect(logins).toBeGreaterThan(0);
   expect(failures).toEqual([]);

@@ -8,10 +8,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { opensslCsr, Scratch } from '../helpers/pki.js';
 import { buildCert, buildCsr, extension, manySans, nameWithCn, nestedSequences, oid, octets, pemOf, pemPublicKey, seq, set, tlv, tlvOf, utf8 } from './der-build.js';
-import { envelopeProblem, expectHealthy, type Fixture, send, startFixture, StoreDigest } from './fixture.js';
+import { envelopeProblem, expectHealthy, send, hostileServer } from './fixture.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 const scratch = new Scratch();
 /**
  * `broken`: not a parseable structure at all, every endpoint must refuse it. `validCsr`: a
@@ -38,7 +37,7 @@ function buildCorpus(): void {
   const addText = (name: string, text: string, flags: Partial<Item> = {}) => corpus.push({ name, text, ...flags });
   const broken = { broken: true };
   const odd = { validCsr: true };
-  const cert = derOf(fixture.leafPem);
+  const cert = derOf(file.fixture.leafPem);
   const csr = derOf(opensslCsr(scratch, 'ec:P-256', '/CN=corpus.example.com').csr);
   for (const [what, der, label] of [['certificate', cert, 'CERTIFICATE'], ['CSR', csr, 'CERTIFICATE REQUEST']] as const) {
     for (const cut of [1, 2, 10, Math.floor(der.length / 2), der.length - 1]) add(`${what} truncated to ${cut} bytes`, der.subarray(0, cut), label, broken);
@@ -85,11 +84,11 @@ function buildCorpus(): void {
   add('public key with a 131,072-bit RSA modulus and exponent', hugeRsaSpki(), 'PUBLIC KEY');
   add('RSA public key with a damaged modulus', flip(spki, 30), 'PUBLIC KEY');
   addText('1,000 PEM blocks of garbage', pemOf('CERTIFICATE', Buffer.from('nope')).repeat(1_000), broken);
-  addText('5,000 copies of one certificate', fixture.leafPem.repeat(5_000));
-  addText('a certificate followed by garbage blocks', fixture.leafPem + pemOf('CERTIFICATE', Buffer.from([0x30, 0x03, 1, 2])));
+  addText('5,000 copies of one certificate', file.fixture.leafPem.repeat(5_000));
+  addText('a certificate followed by garbage blocks', file.fixture.leafPem + pemOf('CERTIFICATE', Buffer.from([0x30, 0x03, 1, 2])));
   addText('a lowercase PEM label', pemOf('certificate', cert));
-  addText('PEM headers inside the block', fixture.leafPem.replace('\n', '\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n'));
-  addText('nested BEGIN lines', `-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n${fixture.leafPem}`);
+  addText('PEM headers inside the block', file.fixture.leafPem.replace('\n', '\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n'));
+  addText('nested BEGIN lines', `-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n${file.fixture.leafPem}`);
   addText('a 5 MB bundle of base64 junk', `-----BEGIN CERTIFICATE-----\n${'QUJD\n'.repeat(1_000_000)}-----END CERTIFICATE-----\n`, broken);
   addText('bare DER as latin1 text', cert.toString('latin1'), broken);
   addText('an empty PEM block', '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n', broken);
@@ -119,23 +118,18 @@ const targets: Array<{ name: string; kind: 'csr' | 'strict' | 'lenient'; path: s
   { name: 'keys/import', kind: 'strict', path: 'pki_int/keys/import', body: (pem_bundle) => ({ pem_bundle }) },
   { name: 'root/sign-self-issued', kind: 'strict', path: 'pki/root/sign-self-issued', body: (certificate) => ({ certificate }) },
   { name: 'revoke by certificate', kind: 'lenient', path: 'pki_int/revoke', body: (certificate) => ({ certificate }) },
-  { name: 'revoke-with-key', kind: 'lenient', path: 'pki_int/revoke-with-key', body: (certificate) => ({ certificate, private_key: fixture.leafKey }) },
+  { name: 'revoke-with-key', kind: 'lenient', path: 'pki_int/revoke-with-key', body: (certificate) => ({ certificate, private_key: file.fixture.leafKey }) },
   { name: 'cert auth certs', kind: 'lenient', path: 'auth/cert/certs/corpus', body: (certificate) => ({ certificate }) },
   { name: 'kubernetes config pem_keys', kind: 'lenient', path: 'auth/kubernetes/config', body: (key) => ({ kubernetes_host: 'https://127.0.0.1:1', pem_keys: [key] }) },
   { name: 'kubernetes config CA', kind: 'lenient', path: 'auth/kubernetes/config', body: (ca) => ({ kubernetes_host: 'https://127.0.0.1:1', kubernetes_ca_cert: ca }) },
   { name: 'jwt config pubkeys', kind: 'lenient', path: 'auth/jwt/config', body: (key) => ({ jwt_validation_pubkeys: [key] }) },
 ];
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
+beforeAll(() => {
   buildCorpus();
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
+});
+afterAll(() => {
   scratch.cleanup();
-  await fixture?.close();
 });
 
 const slowest: Array<{ where: string; ms: number }> = [];
@@ -155,7 +149,7 @@ async function check(failures: string[], where: string, response: Promise<Awaite
   const problem = envelopeProblem(res);
   if (problem) failures.push(`${where}: ${problem}`);
   else if (res.status < 400 && !mayAccept) failures.push(`${where}: accepted with ${res.status}: ${res.body.toString().slice(0, 200)}`);
-  else if (res.status >= 400 && digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
+  else if (res.status >= 400 && file.digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
   if (res.ms > timeLimitMs(bytes)) failures.push(`${where}: took ${Math.round(res.ms)} ms`);
 }
 
@@ -169,13 +163,13 @@ test('fail/every corpus item is refused by every parsing endpoint, quickly and w
     for (const [i, item] of corpus.entries()) {
       if (!soak && item.text.length > 300_000 && (i + t) % Math.ceil(targets.length / 3) !== 0) continue;
       if (item.text.length > 300_000) sentHeavy++;
-      const before = digest.current();
+      const before = file.digest.current();
       const body = JSON.stringify(target.body(item.text));
       const mayAccept = target.kind === 'lenient' ? item.broken !== true : target.kind === 'csr' && item.validCsr === true;
-      const response = send(fixture, 'POST', `/v1/${target.path}`, { headers: { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' }, body });
+      const response = send(file.fixture, 'POST', `/v1/${target.path}`, { headers: { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' }, body });
       await check(failures, `${target.name} <- ${item.name}`, response, before, mayAccept, body.length);
     }
-    await expectHealthy(fixture);
+    await expectHealthy(file.fixture);
   }
   console.log(`PEM corpus: ${corpus.length} items x ${targets.length} endpoints (${sentHeavy} large sends)`);
   if (process.env.MINTCA_FUZZ_STATS) console.log(slowest.sort((a, b) => b.ms - a.ms).slice(0, 25).map((s) => `${Math.round(s.ms)} ms ${s.where}`).join('\n'));
@@ -187,35 +181,35 @@ test('fail/OCSP requests built from the corpus get malformedRequest, never a 5xx
   const ders: Array<{ name: string; der: Buffer }> = corpus.filter((item) => item.der && item.der.length < 60_000).map((item) => ({ name: item.name, der: item.der! }));
   ders.push({ name: 'OCSP request nesting 10,000 levels', der: seq(seq(seq(seq(nestedSequences(10_000))))) });
   for (const { name, der } of ders) {
-    const posted = await send(fixture, 'POST', '/v1/pki_int/ocsp', { headers: { 'content-type': 'application/ocsp-request' }, body: der });
+    const posted = await send(file.fixture, 'POST', '/v1/pki_int/ocsp', { headers: { 'content-type': 'application/ocsp-request' }, body: der });
     if (posted.status >= 500 || posted.status < 400 || posted.ms > 2_000) failures.push(`POST ocsp <- ${name}: ${posted.status} in ${Math.round(posted.ms)} ms`);
-    const got = await send(fixture, 'GET', `/v1/pki_int/ocsp/${encodeURIComponent(der.toString('base64'))}`);
+    const got = await send(file.fixture, 'GET', `/v1/pki_int/ocsp/${encodeURIComponent(der.toString('base64'))}`);
     if (got.status >= 500 || got.ms > 2_000) failures.push(`GET ocsp <- ${name}: ${got.status} in ${Math.round(got.ms)} ms`);
   }
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   expect(failures).toEqual([]);
 });
 
 test('ok/a valid public key and CA still configure the auth methods (the corpus refusals are not blanket)', async () => {
-  const headers = { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' };
+  const headers = { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' };
   const key = pemPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-  const k8s = await send(fixture, 'POST', '/v1/auth/kubernetes/config', { headers, body: JSON.stringify({ kubernetes_host: 'https://127.0.0.1:1', pem_keys: [key], kubernetes_ca_cert: fixture.rootPem }) });
+  const k8s = await send(file.fixture, 'POST', '/v1/auth/kubernetes/config', { headers, body: JSON.stringify({ kubernetes_host: 'https://127.0.0.1:1', pem_keys: [key], kubernetes_ca_cert: file.fixture.rootPem }) });
   expect(k8s.status, k8s.body.toString()).toBeLessThan(300);
-  const signed = await send(fixture, 'POST', '/v1/pki_int/sign/any', { headers, body: JSON.stringify({ csr: pemOf('CERTIFICATE REQUEST', buildCsr({ extensions: [manySans(3)] })), common_name: 'c.example.com' }) });
+  const signed = await send(file.fixture, 'POST', '/v1/pki_int/sign/any', { headers, body: JSON.stringify({ csr: pemOf('CERTIFICATE REQUEST', buildCsr({ extensions: [manySans(3)] })), common_name: 'c.example.com' }) });
   expect(signed.status, signed.body.toString()).toBe(200);
 });
 
 test('fail/limits: more than 500 PEM blocks, a CSR over 256 KiB or with more than 1,000 SANs, more than 1,000 requested SANs', async () => {
-  const headers = { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' };
+  const headers = { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' };
   const post = async (path: string, body: unknown) => {
-    const res = await send(fixture, 'POST', `/v1/${path}`, { headers, body: JSON.stringify(body) });
+    const res = await send(file.fixture, 'POST', `/v1/${path}`, { headers, body: JSON.stringify(body) });
     expect(envelopeProblem(res)).toBeNull();
     return { status: res.status, text: res.body.toString() };
   };
-  expect(await post('auth/cert/certs/limits', { certificate: fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 blocks') });
-  expect((await post('auth/cert/certs/limits', { certificate: fixture.rootPem.repeat(500) })).status).toBe(204);
-  expect(await post('pki_int/issuers/import/bundle', { pem_bundle: fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 blocks') });
-  expect(await post('auth/kubernetes/config', { kubernetes_host: 'https://127.0.0.1:1', kubernetes_ca_cert: fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 certificates') });
+  expect(await post('auth/cert/certs/limits', { certificate: file.fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 blocks') });
+  expect((await post('auth/cert/certs/limits', { certificate: file.fixture.rootPem.repeat(500) })).status).toBe(204);
+  expect(await post('pki_int/issuers/import/bundle', { pem_bundle: file.fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 blocks') });
+  expect(await post('auth/kubernetes/config', { kubernetes_host: 'https://127.0.0.1:1', kubernetes_ca_cert: file.fixture.rootPem.repeat(501) })).toMatchObject({ status: 400, text: expect.stringContaining('more than 500 certificates') });
   const csr = (sans: number) => pemOf('CERTIFICATE REQUEST', buildCsr({ extensions: [manySans(sans)] }));
   expect((await post('pki_int/sign-verbatim', { csr: csr(1_000) })).status).toBe(200);
   expect(await post('pki_int/sign-verbatim', { csr: csr(1_001) })).toMatchObject({ status: 400, text: expect.stringContaining('the CSR has 1001 subject alternative names; at most 1000 are allowed') });

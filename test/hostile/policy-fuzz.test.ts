@@ -5,21 +5,11 @@
  * success or a 4xx envelope; a policy that does not parse is refused and stores nothing.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { envelopeProblem, expectHealthy, type Fixture, fuzzRuns, fuzzSeed, send, startFixture, StoreDigest } from './fixture.js';
+import { expect, test } from 'vitest';
+import { envelopeProblem, expectHealthy, fuzzRuns, fuzzSeed, send, hostileServer } from './fixture.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
-  await fixture?.close();
-});
 
 const globPath = fc.oneof(
   fc.constantFrom('pki_int/*', 'pki_int/issue/+', 'pki_int/+/+', '*', '+', '+/+/+', 'sys/*', 'pki_int/issue/web*', '', '/', '//', 'pki_int/issue/{{identity.entity.id}}', 'pki_int/issue/{{', '+*', '*+', '**', `${'+/'.repeat(500)}*`, 'a'.repeat(5_000), 'auth/token/lookup-self', 'пример/*'),
@@ -69,34 +59,34 @@ const use = fc.record({
 });
 
 test('fuzz/generated policies are refused with a 4xx that writes nothing, or enforced without a 5xx', async () => {
-  const headers = { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' };
+  const headers = { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' };
   const failures: string[] = [];
   let n = 0;
   let accepted = 0;
   await fc.assert(
     fc.asyncProperty(policyText, fc.array(use, { minLength: 1, maxLength: 3 }), async (policy, uses) => {
       const name = `fuzz-${n++}`;
-      const before = digest.current();
-      const written = await send(fixture, 'PUT', `/v1/sys/policies/acl/${name}`, { headers, body: JSON.stringify({ policy }) });
+      const before = file.digest.current();
+      const written = await send(file.fixture, 'PUT', `/v1/sys/policies/acl/${name}`, { headers, body: JSON.stringify({ policy }) });
       const where = `policy ${JSON.stringify(policy).slice(0, 300)}`;
       const problem = envelopeProblem(written);
       if (problem) failures.push(`${where}: ${problem}`);
       if (written.status >= 400) {
-        if (digest.current() !== before) failures.push(`${where}: answered ${written.status} but the store changed`);
+        if (file.digest.current() !== before) failures.push(`${where}: answered ${written.status} but the store changed`);
         return;
       }
       accepted++;
-      const created = await send(fixture, 'POST', '/v1/auth/token/create', { headers, body: JSON.stringify({ policies: [name] }) });
+      const created = await send(file.fixture, 'POST', '/v1/auth/token/create', { headers, body: JSON.stringify({ policies: [name] }) });
       const token = JSON.parse(created.body.toString()).auth.client_token as string;
       for (const u of uses) {
-        const res = await send(fixture, u.method, `/v1/${u.path}`, { headers: { 'x-vault-token': token, 'content-type': u.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }, body: u.method === 'GET' || u.method === 'LIST' ? undefined : JSON.stringify(u.body) });
+        const res = await send(file.fixture, u.method, `/v1/${u.path}`, { headers: { 'x-vault-token': token, 'content-type': u.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }, body: u.method === 'GET' || u.method === 'LIST' ? undefined : JSON.stringify(u.body) });
         const used = envelopeProblem(res);
         if (used) failures.push(`${where} then ${u.method} ${u.path} ${JSON.stringify(u.body).slice(0, 200)}: ${used}`);
       }
     }),
     { numRuns: fuzzRuns(25) * 4, seed: fuzzSeed() },
   );
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   console.log(`policy fuzz: ${n} policies, ${accepted} accepted, ${failures.length} failures`);
   expect(accepted).toBeGreaterThan(0);
   expect(failures).toEqual([]);

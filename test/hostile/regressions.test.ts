@@ -1,38 +1,31 @@
 /** Cases the hostile suites found, kept as plain regressions: each was a 4xx that wrote anyway. */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { opensslCsr, Scratch } from '../helpers/pki.js';
-import { envelopeProblem, type Fixture, send, startFixture, StoreDigest } from './fixture.js';
+import { envelopeProblem, send, hostileServer } from './fixture.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 const scratch = new Scratch();
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-}, 60_000);
-afterAll(async () => {
-  digest?.close();
+afterAll(() => {
   scratch.cleanup();
-  await fixture?.close();
 });
 
 const post = (path: string, body: unknown) =>
-  send(fixture, 'POST', `/v1/${path}`, { headers: { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  send(file.fixture, 'POST', `/v1/${path}`, { headers: { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 async function refusedWithoutWriting(path: string, body: unknown, message: RegExp): Promise<void> {
-  const before = digest.current();
+  const before = file.digest.current();
   const res = await post(path, body);
   expect(res.status, res.body.toString()).toBe(400);
   expect(envelopeProblem(res)).toBeNull();
   expect(res.body.toString()).toMatch(message);
-  expect(digest.current()).toBe(before);
+  expect(file.digest.current()).toBe(before);
 }
 
 test('fail/revoking an issuer\'s own certificate by PEM stores nothing (it used to store the certificate, then refuse)', async () => {
-  await refusedWithoutWriting('pki_int/revoke', { certificate: fixture.intPem }, /to its own CRL is not allowed/);
-  const listed = await send(fixture, 'GET', '/v1/pki_int/certs?list=true', { headers: { 'x-vault-token': fixture.server.rootToken } });
-  expect(listed.body.toString()).not.toContain(JSON.stringify(fixture.intPem).slice(1, 20));
+  await refusedWithoutWriting('pki_int/revoke', { certificate: file.fixture.intPem }, /to its own CRL is not allowed/);
+  const listed = await send(file.fixture, 'GET', '/v1/pki_int/certs?list=true', { headers: { 'x-vault-token': file.fixture.server.rootToken } });
+  expect(listed.body.toString()).not.toContain(JSON.stringify(file.fixture.intPem).slice(1, 20));
 });
 
 test('fail/revoke-with-key of a certificate the mount never stored, with a wrong or short key, stores nothing', async () => {
@@ -65,10 +58,10 @@ test('fail/the operations the route fuzzer leaves out refuse hostile values with
     ['sys/audit/fuzz', { type: 'file', options: { file_path: '/dev/null', mode: 'rwx' } }],
   ];
   for (const [path, body] of cases) {
-    const before = digest.current();
+    const before = file.digest.current();
     const res = await post(path, body);
     expect(res.status, `${path} ${JSON.stringify(body)}: ${res.body.toString()}`).toBe(400);
     expect(envelopeProblem(res)).toBeNull();
-    expect(digest.current(), `${path} ${JSON.stringify(body)}`).toBe(before);
+    expect(file.digest.current(), `${path} ${JSON.stringify(body)}`).toBe(before);
   }
 });

@@ -9,24 +9,18 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { FieldSpec } from '../../src/http/fields.js';
 import { opensslCsr, Scratch } from '../helpers/pki.js';
-import { envelopeProblem, expectHealthy, type Fixture, fuzzRuns, fuzzSeed, send, startFixture, StoreDigest } from './fixture.js';
+import { envelopeProblem, expectHealthy, fuzzRuns, fuzzSeed, send, hostileServer } from './fixture.js';
 import { fieldValue, type Samples } from './values.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 let samples: Samples;
 const scratch = new Scratch();
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-  samples = { ...fixture, leafCsr: opensslCsr(scratch, 'ec:P-256', '/CN=seq.example.com').csr };
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
+beforeAll(() => {
+  samples = { ...file.fixture, leafCsr: opensslCsr(scratch, 'ec:P-256', '/CN=seq.example.com').csr };
+});
+afterAll(() => {
   scratch.cleanup();
-  await fixture?.close();
 });
 
 /** Plausible values per field type, so most roles are accepted and then exercised. */
@@ -76,18 +70,18 @@ function certificateProblem(data: Record<string, unknown>, commonName: unknown):
 }
 
 test('fuzz/roles written with generated fields, then issue and sign with them', async () => {
-  const roleRoute = fixture.routes.find((r) => r.prefix === 'pki' && r.route.pattern === 'roles/:name' && r.operation === 'update')!.route;
-  const issueRoute = fixture.routes.find((r) => r.prefix === 'pki' && r.route.pattern === 'issue/:role')!.route;
-  const headers = { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' };
+  const roleRoute = file.fixture.routes.find((r) => r.prefix === 'pki' && r.route.pattern === 'roles/:name' && r.operation === 'update')!.route;
+  const issueRoute = file.fixture.routes.find((r) => r.prefix === 'pki' && r.route.pattern === 'issue/:role')!.route;
+  const headers = { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' };
   const failures: string[] = [];
   let n = 0;
   let issued = 0;
   const post = async (path: string, payload: Record<string, unknown>, where: string): Promise<Record<string, unknown> | null> => {
-    const before = digest.current();
-    const res = await send(fixture, 'POST', `/v1/${path}`, { headers, body: JSON.stringify(payload) });
+    const before = file.digest.current();
+    const res = await send(file.fixture, 'POST', `/v1/${path}`, { headers, body: JSON.stringify(payload) });
     const problem = envelopeProblem(res);
     if (problem) failures.push(`${where}: ${problem}`);
-    if (res.status >= 400 && digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
+    if (res.status >= 400 && file.digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
     // issue generates a key (RSA may take seconds on a loaded machine); sign and role writes only check.
     if (res.ms > (path.includes('/issue/') ? 10_000 : 2_000)) failures.push(`${where}: took ${Math.round(res.ms)} ms`);
     return res.status < 300 && res.body.length > 0 ? (JSON.parse(res.body.toString()) as { data: Record<string, unknown> }).data : res.status < 300 ? {} : null;
@@ -115,7 +109,7 @@ test('fuzz/roles written with generated fields, then issue and sign with them', 
     ),
     { numRuns: fuzzRuns(25) * 4, seed: fuzzSeed() },
   );
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   console.log(`role sequence fuzz: ${n} roles, ${issued} certificates issued, ${failures.length} failures`);
   expect(issued).toBeGreaterThan(0);
   expect(failures).toEqual([]);

@@ -13,11 +13,10 @@ import fc from 'fast-check';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { opensslCsr, Scratch } from '../helpers/pki.js';
-import { envelopeProblem, expectHealthy, type Fixture, fuzzRuns, fuzzSeed, type RouteOp, send, startFixture, StoreDigest } from './fixture.js';
+import { envelopeProblem, expectHealthy, fuzzRuns, fuzzSeed, type RouteOp, send, hostileServer } from './fixture.js';
 import { fieldValue, type Samples } from './values.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 let samples: Samples;
 const scratch = new Scratch();
 
@@ -27,22 +26,17 @@ const skipped = new Set(['update auth/token/revoke-self', 'delete pki/root', 'up
 async function settleTidy(path: string): Promise<void> {
   const mount = path.split('/')[2]!;
   for (let i = 0; i < 100; i++) {
-    const res = await send(fixture, 'GET', `/v1/${mount}/tidy-status`, { headers: { 'x-vault-token': fixture.server.rootToken } });
+    const res = await send(file.fixture, 'GET', `/v1/${mount}/tidy-status`, { headers: { 'x-vault-token': file.fixture.server.rootToken } });
     if (res.status !== 200 || !['Running', 'Cancelling'].includes(JSON.parse(res.body.toString()).data?.state)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-  samples = { ...fixture, leafCsr: opensslCsr(scratch, 'ec:P-256', '/CN=fuzz.example.com').csr };
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
+beforeAll(() => {
+  samples = { ...file.fixture, leafCsr: opensslCsr(scratch, 'ec:P-256', '/CN=fuzz.example.com').csr };
+});
+afterAll(() => {
   scratch.cleanup();
-  await fixture?.close();
 });
 
 /** Path segments that must never route anywhere they should not, already URL-encoded. */
@@ -68,8 +62,8 @@ function pathArbitrary(op: RouteOp): fc.Arbitrary<string> {
   const segments = op.route.pattern.split('/').map((segment) => {
     if (!segment.startsWith(':') && !segment.startsWith('*')) return fc.constant(segment);
     const name = segment.slice(1);
-    const known = (sampleParams[name] ?? ['x']).map((v) => (v === '01' ? fixture.leafSerial : v));
-    // Deletes never name a fixture object: they get hostile or fresh names only.
+    const known = (sampleParams[name] ?? ['x']).map((v) => (v === '01' ? file.fixture.leafSerial : v));
+    // Deletes never name a file.fixture object: they get hostile or fresh names only.
     const valid = destructive ? fc.constantFrom(`fuzz-${name}`) : fc.constantFrom(...known);
     return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: hostileSegment });
   });
@@ -81,10 +75,10 @@ function pathArbitrary(op: RouteOp): fc.Arbitrary<string> {
 function baseBody(op: RouteOp): Record<string, unknown> {
   const p = op.route.pattern;
   if (/(^|\/)issue\//.test(p)) return { common_name: 'fuzz.example.com' };
-  if (/sign-intermediate/.test(p)) return { csr: fixture.csrPem, common_name: 'Fuzz Intermediate' };
+  if (/sign-intermediate/.test(p)) return { csr: file.fixture.csrPem, common_name: 'Fuzz Intermediate' };
   if (/(^|\/)sign(-verbatim)?(\/|$)/.test(p)) return { csr: samples.leafCsr };
   if (/generate|rotate|cross-sign/.test(p)) return { common_name: 'fuzz', key_type: 'ec' };
-  if (/import|set-signed|config\/ca/.test(p)) return { pem_bundle: fixture.rootPem, certificate: fixture.intPem };
+  if (/import|set-signed|config\/ca/.test(p)) return { pem_bundle: file.fixture.rootPem, certificate: file.fixture.intPem };
   return {};
 }
 
@@ -149,7 +143,7 @@ interface Case {
 
 function caseArbitrary(op: RouteOp): fc.Arbitrary<Case> {
   const path = pathArbitrary(op);
-  const headers = tokenHeaders(fixture.server.rootToken);
+  const headers = tokenHeaders(file.fixture.server.rootToken);
   if (op.operation === 'update' || op.operation === 'patch') {
     const type = op.operation === 'patch' ? fc.oneof({ weight: 5, arbitrary: fc.constant('application/merge-patch+json') }, { weight: 1, arbitrary: contentTypes }) : contentTypes;
     const method = op.operation === 'patch' ? fc.constant('PATCH') : fc.constantFrom('POST', 'PUT');
@@ -189,15 +183,15 @@ function successProblem(op: RouteOp, c: Case, status: number, headers: Record<st
   return null;
 }
 
-test('ok/the store digest sees a committed write and nothing else', async () => {
-  const headers = { 'x-vault-token': fixture.server.rootToken, 'content-type': 'application/json' };
-  const before = digest.current();
-  expect((await send(fixture, 'GET', '/v1/pki_int/roles/web', { headers })).status).toBe(200);
-  expect(digest.current()).toBe(before);
-  expect((await send(fixture, 'POST', '/v1/pki_int/roles/web', { headers, body: '{"key_type":"nope"}' })).status).toBe(400);
-  expect(digest.current()).toBe(before);
-  expect((await send(fixture, 'POST', '/v1/pki_int/roles/digest-probe', { headers, body: '{"allow_any_name":true}' })).status).toBeLessThan(300);
-  expect(digest.current()).not.toBe(before);
+test('ok/the store file.digest sees a committed write and nothing else', async () => {
+  const headers = { 'x-vault-token': file.fixture.server.rootToken, 'content-type': 'application/json' };
+  const before = file.digest.current();
+  expect((await send(file.fixture, 'GET', '/v1/pki_int/roles/web', { headers })).status).toBe(200);
+  expect(file.digest.current()).toBe(before);
+  expect((await send(file.fixture, 'POST', '/v1/pki_int/roles/web', { headers, body: '{"key_type":"nope"}' })).status).toBe(400);
+  expect(file.digest.current()).toBe(before);
+  expect((await send(file.fixture, 'POST', '/v1/pki_int/roles/file.digest-probe', { headers, body: '{"allow_any_name":true}' })).status).toBeLessThan(300);
+  expect(file.digest.current()).not.toBe(before);
 });
 
 test('fuzz/every route and operation answers a correct success or a 4xx envelope, and a 4xx writes nothing', async () => {
@@ -207,7 +201,7 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
   const slow: string[] = [];
   let tried = 0;
   const statuses = new Map<string, number[]>();
-  const ops = fixture.routes.filter((op) => !skipped.has(`${op.operation} ${op.prefix === '' ? '' : `${op.prefix}/`}${op.route.pattern}`));
+  const ops = file.fixture.routes.filter((op) => !skipped.has(`${op.operation} ${op.prefix === '' ? '' : `${op.prefix}/`}${op.route.pattern}`));
   expect(ops.length).toBeGreaterThan(150);
   for (const [index, op] of ops.entries()) {
     const label = `${op.operation} ${op.prefix}/${op.route.pattern}`;
@@ -215,11 +209,11 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
       fc.asyncProperty(caseArbitrary(op), async (c) => {
         tried++;
         statuses.set(label, [...(statuses.get(label) ?? [])]);
-        const before = digest.current();
+        const before = file.digest.current();
         const where = `${label} [seed ${seed + index}] ${c.method} ${c.path.slice(0, 150)} ${JSON.stringify(c.headers).slice(0, 100)} ${String(c.body).slice(0, 300)}`;
         let res;
         try {
-          res = await send(fixture, c.method, c.path, { headers: c.headers, body: c.body });
+          res = await send(file.fixture, c.method, c.path, { headers: c.headers, body: c.body });
         } catch (error) {
           failures.push(`${where}: no answer (${(error as Error).message})`);
           return;
@@ -230,14 +224,14 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
         statuses.get(label)!.push(res.status);
         if (op.route.pattern === 'tidy' && res.status < 300) await settleTidy(c.path);
         if (problem) failures.push(`${where}: ${problem}`);
-        if (res.status >= 400 && digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
+        if (res.status >= 400 && file.digest.current() !== before) failures.push(`${where}: answered ${res.status} but the store changed`);
         // Key generation (RSA above all) may take seconds on a loaded machine; parsing and checks may not.
         const limitMs = /issue|generate|rotate|cross-sign/.test(op.route.pattern) ? 10_000 : 2_000;
         if (res.ms > limitMs) slow.push(`${where}: took ${Math.round(res.ms)} ms`);
       }),
       { numRuns: runs, seed: seed + index, endOnFailure: true },
     );
-    await expectHealthy(fixture);
+    await expectHealthy(file.fixture);
   }
   if (process.env.MINTCA_FUZZ_STATS) for (const [label, list] of statuses) console.log(label, list.filter((s) => s < 300).length, [...new Set(list)].join(','));
   console.log(`route fuzz: ${tried} generated requests over ${ops.length} route operations, ${failures.length} failures`);
@@ -245,7 +239,7 @@ test('fuzz/every route and operation answers a correct success or a 4xx envelope
 }, 600_000);
 
 test('fuzz/hostile requests eight at a time across all routes never answer a 5xx or leave the envelope', async () => {
-  const ops = fixture.routes.filter((op) => !skipped.has(`${op.operation} ${op.prefix === '' ? '' : `${op.prefix}/`}${op.route.pattern}`));
+  const ops = file.fixture.routes.filter((op) => !skipped.has(`${op.operation} ${op.prefix === '' ? '' : `${op.prefix}/`}${op.route.pattern}`));
   const arbitrary = fc.constantFrom(...ops).chain((op) => caseArbitrary(op).map((c) => ({ op, c })));
   const cases = fc.sample(arbitrary, { numRuns: fuzzRuns(25) * 25, seed: fuzzSeed() + 1 });
   const failures: string[] = [];
@@ -254,7 +248,7 @@ test('fuzz/hostile requests eight at a time across all routes never answer a 5xx
       cases.slice(i, i + 8).map(async ({ op, c }) => {
         const where = `${op.operation} ${op.prefix}/${op.route.pattern} ${c.method} ${c.path.slice(0, 120)} ${String(c.body).slice(0, 200)}`;
         try {
-          const res = await send(fixture, c.method, c.path, { headers: c.headers, body: c.body });
+          const res = await send(file.fixture, c.method, c.path, { headers: c.headers, body: c.body });
           const ocsp = op.route.pattern.startsWith('ocsp') && res.status < 500 && res.headers['content-type'] === 'application/ocsp-response';
           const problem = ocsp ? null : envelopeProblem(res);
           if (problem) failures.push(`${where}: ${problem}`);
@@ -264,7 +258,7 @@ test('fuzz/hostile requests eight at a time across all routes never answer a 5xx
       }),
     );
   }
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   console.log(`concurrent fuzz: ${cases.length} requests, ${failures.length} failures`);
   expect(failures).toEqual([]);
 }, 600_000);

@@ -4,28 +4,18 @@
  * 5xx or a dropped connection without an answer, and the server keeps serving.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { envelopeProblem, expectHealthy, type Fixture, type RawResponse, send, startFixture, StoreDigest } from './fixture.js';
+import { expect, test } from 'vitest';
+import { envelopeProblem, expectHealthy, type RawResponse, send, hostileServer } from './fixture.js';
 
-let fixture: Fixture;
-let digest: StoreDigest;
+const file = hostileServer();
 
-beforeAll(async () => {
-  fixture = await startFixture();
-  digest = new StoreDigest(fixture.server.dbPath);
-}, 60_000);
-afterAll(async () => {
-  if (fixture) console.log(`${fixture.sent.count} hostile requests sent by this file`);
-  digest?.close();
-  await fixture?.close();
-});
 
 /** Writes `raw` as is and reads until the server closes (or 1.5 s pass); parses the first response. */
 function rawExchange(raw: Buffer | string): Promise<RawResponse | null> {
-  fixture.sent.count++;
+  file.fixture.sent.count++;
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = connect(fixture.server.port, '127.0.0.1');
+    const socket = connect(file.fixture.server.port, '127.0.0.1');
     const chunks: Buffer[] = [];
     const finish = () => {
       socket.destroy();
@@ -54,7 +44,7 @@ function rawExchange(raw: Buffer | string): Promise<RawResponse | null> {
   });
 }
 
-const token = () => fixture.server.rootToken;
+const token = () => file.fixture.server.rootToken;
 /** Asks the server to close after answering, so the exchange ends without waiting for a timeout. */
 const request = (head: string, body = '') => `${head}${/\r\nConnection:/i.test(head) ? '' : '\r\nConnection: close'}\r\n\r\n${body}`;
 
@@ -96,7 +86,7 @@ const cases: Array<{ name: string; raw: () => string | Buffer; status?: number }
 test('fail/framing and header tricks over raw sockets get a 4xx envelope or a correct answer', async () => {
   const failures: string[] = [];
   for (const c of cases) {
-    const before = digest.current();
+    const before = file.digest.current();
     const res = await rawExchange(c.raw());
     if (res === null) {
       // Only a stalled client may be left without an answer (the server waits for its body).
@@ -105,16 +95,16 @@ test('fail/framing and header tricks over raw sockets get a 4xx envelope or a co
       const problem = envelopeProblem(res);
       if (problem) failures.push(`${c.name}: ${problem}`);
       if (c.status !== undefined && res.status !== c.status) failures.push(`${c.name}: ${res.status}, expected ${c.status}: ${res.body.toString().slice(0, 200)}`);
-      if (res.status >= 400 && digest.current() !== before) failures.push(`${c.name}: answered ${res.status} but the store changed`);
+      if (res.status >= 400 && file.digest.current() !== before) failures.push(`${c.name}: answered ${res.status} but the store changed`);
     }
-    await expectHealthy(fixture);
+    await expectHealthy(file.fixture);
   }
   expect(failures).toEqual([]);
 });
 
 test('fail/a write followed by garbage on the same connection is answered as carried out, then the garbage gets a 400', async () => {
   const raw = await new Promise<string>((resolve) => {
-    const socket = connect(fixture.server.port, '127.0.0.1');
+    const socket = connect(file.fixture.server.port, '127.0.0.1');
     let out = '';
     socket.on('data', (chunk: Buffer) => (out += chunk.toString('latin1')));
     socket.on('close', () => resolve(out));
@@ -125,7 +115,7 @@ test('fail/a write followed by garbage on the same connection is answered as car
   const statuses = [...raw.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
   expect(statuses).toEqual([204, 400]);
   expect(raw).toContain('{"errors":["malformed HTTP request"]}');
-  expect((await send(fixture, 'GET', '/v1/sys/policies/acl/pipelined', { headers: { 'x-vault-token': token() } })).status).toBe(200);
+  expect((await send(file.fixture, 'GET', '/v1/sys/policies/acl/pipelined', { headers: { 'x-vault-token': token() } })).status).toBe(200);
 });
 
 const pathCases: Array<{ path: string; status: number }> = [
@@ -156,11 +146,11 @@ const pathCases: Array<{ path: string; status: number }> = [
 test('fail/path tricks: dot segments, encoded slashes, NUL, bad encodings, very long and unicode segments', async () => {
   const failures: string[] = [];
   for (const { path, status } of pathCases) {
-    const res = await send(fixture, 'GET', path, { headers: { 'x-vault-token': fixture.server.rootToken } });
+    const res = await send(file.fixture, 'GET', path, { headers: { 'x-vault-token': file.fixture.server.rootToken } });
     const problem = res.headers['content-type'] === 'application/ocsp-response' ? null : envelopeProblem(res);
     if (problem) failures.push(`${path.slice(0, 80)}: ${problem}`);
     if (res.status !== status) failures.push(`${path.slice(0, 80)}: ${res.status}, expected ${status}: ${res.body.toString().slice(0, 200)}`);
   }
-  await expectHealthy(fixture);
+  await expectHealthy(file.fixture);
   expect(failures).toEqual([]);
 });

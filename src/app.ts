@@ -106,6 +106,8 @@ export function buildApp(deps: Deps) {
     return renderError(reply, new CaError('internal', 'internal error'));
   });
 
+  app.addHook('onClose', () => deps.services.pki.close());
+
   app.addHook('onResponse', async (request, reply) => {
     const url = request.raw.url ?? '';
     const queryAt = url.indexOf('?');

@@ -14,6 +14,7 @@ import {
   type DerNode,
   DerError,
   expectTag,
+  integerContent,
   rawOf,
   readSingle,
   sequenceOf,
@@ -24,7 +25,7 @@ import { commonNameOf, decodeName } from './name.js';
 import { OID } from './oids.js';
 import { decodePemOrDer } from './pem.js';
 import { verifySignature } from './signature-verify.js';
-import type { CsrRequestInfo, KeyUsageName, SubjectAltNames, SubjectAttribute } from './types.js';
+import type { CsrRequestInfo, KeyType, KeyUsageName, SubjectAltNames, SubjectAttribute } from './types.js';
 
 export { buildCsr, type BuildCsrOptions } from './csr-build.js';
 
@@ -33,7 +34,19 @@ export const csrPemLabels = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'] a
 /** Real CSRs are a few kB; past these the input is refused before its signature is checked. */
 export const csrLimits = { maxDerBytes: 256 * 1024, maxSans: 1000 } as const;
 
-export interface ParsedCsr {
+/** What proves a CSR's key and signature: checked by verifyCsrSignature, here or on another thread. */
+export interface CsrSignatureCheck {
+  /** The SubjectPublicKeyInfo DER. */
+  spki: Buffer;
+  /** The signatureAlgorithm AlgorithmIdentifier DER. */
+  signatureAlgorithm: Buffer;
+  /** The CertificationRequestInfo bytes exactly as received. */
+  signedInfo: Buffer;
+  signature: Buffer;
+}
+
+/** A CSR read but its signature not yet checked (readCsr): what role policy needs, and the check to run. */
+export interface UncheckedCsr {
   der: Buffer;
   /** The subject Name exactly as encoded in the CSR. */
   subjectDer: Buffer;
@@ -41,7 +54,6 @@ export interface ParsedCsr {
   subject: SubjectAttribute[];
   /** Other subject attributes (emailAddress, DC, ...), which the template cannot carry. */
   otherSubjectAttributes: { oid: string; value: string }[];
-  publicKey: KeyObject;
   sans: SubjectAltNames;
   requestsCa: boolean;
   /** Requested KeyUsage, or null when the CSR has none (sign-verbatim then uses its default). */
@@ -50,10 +62,15 @@ export interface ParsedCsr {
   /** Every requested extension, for `use_csr_values`. */
   extensions: RawExtension[];
   info: CsrRequestInfo;
+  signatureCheck: CsrSignatureCheck;
 }
 
-/** Curves whose keys we can check and sign for (Vault's key_type=any accepts ec >= 224). */
-const supportedCurves = new Set<string>([OID.secp224r1, OID.prime256v1, OID.secp384r1, OID.secp521r1]);
+export interface ParsedCsr extends UncheckedCsr {
+  publicKey: KeyObject;
+}
+
+/** Curves whose keys we can check and sign for (Vault's key_type=any accepts ec >= 224), by their size. */
+const curveBitsByOid: Readonly<Record<string, number>> = { [OID.secp224r1]: 224, [OID.prime256v1]: 256, [OID.secp384r1]: 384, [OID.secp521r1]: 521 };
 
 const keyAlgorithmNames: Readonly<Record<string, string>> = {
   [OID.rsassaPss]: 'RSASSA-PSS',
@@ -62,7 +79,6 @@ const keyAlgorithmNames: Readonly<Record<string, string>> = {
   [OID.x25519]: 'X25519',
 };
 
-/** Checks the SPKI algorithm before handing the key to OpenSSL, so refusals name the algorithm. */
 /** JOSE names and coordinate sizes of the curves whose points can be imported as a JWK. */
 const jwkCurves: Readonly<Record<string, { crv: string; size: number }>> = {
   [OID.prime256v1]: { crv: 'P-256', size: 32 },
@@ -84,31 +100,54 @@ function ecKeyFromPoint(curve: string, bits: DerNode | undefined): KeyObject | n
   return createPublicKey({ key: { kty: 'EC', crv: named.crv, x, y }, format: 'jwk' });
 }
 
-function publicKeyOf(spki: DerNode): KeyObject {
+/** The key's type and size from the SPKI alone; refusals name the algorithm before any import. */
+function keyDescriptionOf(spki: DerNode): { type: KeyType; bits: number } {
   const [algorithm, bits] = sequenceOf(spki, 'SubjectPublicKeyInfo');
   const [oidNode, params] = sequenceOf(algorithm, 'public key algorithm');
   const oid = decodeOid(expectTag(oidNode, Tag.OID, 'public key algorithm'));
   if (oid === OID.ecPublicKey) {
     if (params?.tag !== Tag.OID) throw badRequest('the CSR uses an EC key with explicit curve parameters, which are not supported');
     const curve = decodeOid(params);
-    if (!supportedCurves.has(curve)) throw badRequest(`the CSR uses an unsupported EC curve (${curve})`);
-    try {
-      const fast = ecKeyFromPoint(curve, bits);
-      if (fast) return fast;
-    } catch {
-      throw badRequest('the public key in the CSR could not be parsed');
-    }
-  } else if (oid !== OID.rsaEncryption && oid !== OID.ed25519) {
-    const name = keyAlgorithmNames[oid];
-    throw badRequest(`the CSR uses an unsupported public key algorithm ${name ? `${name} (${oid})` : oid}`);
+    const curveBits = curveBitsByOid[curve];
+    if (curveBits === undefined) throw badRequest(`the CSR uses an unsupported EC curve (${curve})`);
+    return { type: 'ec', bits: curveBits };
   }
-  let key: KeyObject;
+  if (oid === OID.ed25519) return { type: 'ed25519', bits: 0 };
+  if (oid === OID.rsaEncryption) return { type: 'rsa', bits: rsaModulusBits(bits) };
+  const name = keyAlgorithmNames[oid];
+  throw badRequest(`the CSR uses an unsupported public key algorithm ${name ? `${name} (${oid})` : oid}`);
+}
+
+/** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }: the modulus's bit length. */
+function rsaModulusBits(bits: DerNode | undefined): number {
   try {
-    key = createPublicKey({ key: rawOf(spki), format: 'der', type: 'spki' });
+    const [modulus] = sequenceOf(readSingle(decodeBitString(expectTag(bits, Tag.BIT_STRING, 'subjectPublicKey')).bytes), 'RSAPublicKey');
+    const n = integerContent(expectTag(modulus, Tag.INTEGER, 'RSA modulus'));
+    let start = 0;
+    while (start < n.length - 1 && n[start] === 0) start++;
+    return (n.length - start - 1) * 8 + (32 - Math.clz32(n[start]!));
+  } catch {
+    throw badRequest('the public key in the CSR could not be parsed');
+  }
+}
+
+/** Imports the CSR's key (checked by OpenSSL, EC points on the curve) and verifies the CSR's signature with it. */
+export function verifyCsrSignature(check: CsrSignatureCheck): KeyObject {
+  const spki = readSingle(check.spki);
+  keyDescriptionOf(spki);
+  let key: KeyObject | null = null;
+  try {
+    const [algorithm, bits] = sequenceOf(spki, 'SubjectPublicKeyInfo');
+    const [, params] = sequenceOf(algorithm, 'public key algorithm');
+    if (params?.tag === Tag.OID) key = ecKeyFromPoint(decodeOid(params), bits);
+    key ??= createPublicKey({ key: check.spki, format: 'der', type: 'spki' });
   } catch {
     throw badRequest('the public key in the CSR could not be parsed');
   }
   describeKey(key);
+  if (!verifySignature(readSingle(check.signatureAlgorithm), key, check.signedInfo, check.signature)) {
+    throw badRequest('the CSR signature is invalid');
+  }
   return key;
 }
 
@@ -126,7 +165,7 @@ function requestedExtensions(attributes: DerNode | undefined): RawExtension[] {
   return found ?? [];
 }
 
-function parseCsrDer(der: Buffer): ParsedCsr {
+function readCsrDer(der: Buffer): UncheckedCsr {
   const top = sequenceOf(readSingle(der), 'CertificationRequest');
   if (top.length !== 3) throw new DerError('a CertificationRequest has exactly three fields');
   const [infoNode, signatureAlgorithm, signatureNode] = top as [DerNode, DerNode, DerNode];
@@ -134,25 +173,22 @@ function parseCsrDer(der: Buffer): ParsedCsr {
   if (decodeSmallInteger(expectTag(info[0], Tag.INTEGER, 'CSR version')) !== 0) throw badRequest('unsupported CSR version');
   const subjectNode = expectTag(info[1], Tag.SEQUENCE, 'CSR subject');
   const name = decodeName(subjectNode);
-  const publicKey = publicKeyOf(expectTag(info[2], Tag.SEQUENCE, 'CSR public key'));
+  const spki = expectTag(info[2], Tag.SEQUENCE, 'CSR public key');
+  const key = keyDescriptionOf(spki);
 
   const signature = decodeBitString(signatureNode);
   if (signature.unusedBits !== 0) throw new DerError('signature bit string has unused bits');
-  if (!verifySignature(signatureAlgorithm, publicKey, rawOf(infoNode), signature.bytes)) {
-    throw badRequest('the CSR signature is invalid');
-  }
+  expectTag(signatureAlgorithm, Tag.SEQUENCE, 'signature algorithm');
 
   const extensions = requestedExtensions(info[3]);
   const summary = summarizeExtensions(extensions);
   const sanCount = summary.sans.dns.length + summary.sans.email.length + summary.sans.ip.length + summary.sans.uri.length + summary.sans.otherNames.length;
   if (sanCount > csrLimits.maxSans) throw badRequest(`the CSR has ${sanCount} subject alternative names; at most ${csrLimits.maxSans} are allowed`);
-  const key = describeKey(publicKey);
   return {
     der,
     subjectDer: rawOf(subjectNode),
     subject: name.attributes,
     otherSubjectAttributes: name.others,
-    publicKey,
     sans: summary.sans,
     requestsCa: summary.isCa,
     keyUsage: summary.keyUsage,
@@ -165,15 +201,30 @@ function parseCsrDer(der: Buffer): ParsedCsr {
       keyBits: key.bits,
       requestsCa: summary.isCa,
     },
+    signatureCheck: { spki: rawOf(spki), signatureAlgorithm: rawOf(signatureAlgorithm), signedInfo: rawOf(infoNode), signature: signature.bytes },
   };
 }
 
-/** A CSR from PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`), base64 DER or DER. */
-export function parseCsr(input: string | Buffer): ParsedCsr {
+/**
+ * A CSR from PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`), base64 DER or DER, read
+ * without the crypto: the caller runs verifyCsrSignature(csr.signatureCheck) before signing.
+ */
+export function readCsr(input: string | Buffer): UncheckedCsr {
   const { der } = decodePemOrDer(input, csrPemLabels, 'CSR');
   if (der.length > csrLimits.maxDerBytes) throw badRequest(`the CSR is ${der.length} bytes; at most ${csrLimits.maxDerBytes} are allowed`);
   try {
-    return parseCsrDer(der);
+    return readCsrDer(der);
+  } catch (err) {
+    if (err instanceof DerError) throw badRequest(`the CSR is malformed: ${err.message}`);
+    throw err;
+  }
+}
+
+/** readCsr with its signature checked. */
+export function parseCsr(input: string | Buffer): ParsedCsr {
+  const csr = readCsr(input);
+  try {
+    return { ...csr, publicKey: verifyCsrSignature(csr.signatureCheck) };
   } catch (err) {
     if (err instanceof DerError) throw badRequest(`the CSR is malformed: ${err.message}`);
     throw err;

@@ -2,7 +2,7 @@
  * Key pairs: the key types and sizes Vault accepts, generation off the main thread, and
  * private-key import/export in the formats Vault's API uses (`private_key_format`).
  */
-import { createPrivateKey, generateKeyPair as generateNodeKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPair as generateNodeKeyPair, generateKeyPairSync as generateNodeKeyPairSync, type KeyObject } from 'node:crypto';
 import { badRequest, CaError } from '../core/errors.js';
 import { decodePemOrDer, toPem } from './pem.js';
 import { keyIdentifierOf, publicKeyInfoOf, spkiDerOf } from './spki.js';
@@ -55,19 +55,34 @@ export function normalizeKeyBits(type: KeyType, bits: number): number {
   }
 }
 
+type NodeKeyGeneration = ['rsa', { modulusLength: number; publicExponent: number }] | ['ec', { namedCurve: string }] | ['ed25519', Record<string, never>];
+
+function nodeKeyGeneration(type: KeyType, size: number): NodeKeyGeneration {
+  if (type === 'rsa') return ['rsa', { modulusLength: size, publicExponent: 0x10001 }];
+  if (type === 'ec') return ['ec', { namedCurve: curveByBits[size]! }];
+  return ['ed25519', {}];
+}
+
 /** Generates in libuv's thread pool so a 4096-bit RSA key does not stall the event loop. */
 export async function generateKeyPair(type: KeyType, bits: number): Promise<KeyPair> {
   const size = normalizeKeyBits(type, bits);
-  const done = (resolve: (p: KeyPair) => void, reject: (e: Error) => void) =>
-    (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
+  const [nodeType, options] = nodeKeyGeneration(type, size);
+  return new Promise<KeyPair>((resolve, reject) => {
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
       if (err) reject(err);
       else resolve({ type, bits: size, privateKey, publicKey });
     };
-  return new Promise<KeyPair>((resolve, reject) => {
-    if (type === 'rsa') generateNodeKeyPair('rsa', { modulusLength: size, publicExponent: 0x10001 }, done(resolve, reject));
-    else if (type === 'ec') generateNodeKeyPair('ec', { namedCurve: curveByBits[size]! }, done(resolve, reject));
-    else generateNodeKeyPair('ed25519', {}, done(resolve, reject));
+    // The overloads take one literal type at a time.
+    (generateNodeKeyPair as (t: string, o: object, cb: typeof done) => void)(nodeType, options, done);
   });
+}
+
+/** Synchronous, for a thread that exists to do crypto (EC and Ed25519 keys take microseconds). */
+export function generateKeyPairNow(type: KeyType, bits: number): KeyPair {
+  const size = normalizeKeyBits(type, bits);
+  const [nodeType, options] = nodeKeyGeneration(type, size);
+  const pair = (generateNodeKeyPairSync as (t: string, o: object) => { publicKey: KeyObject; privateKey: KeyObject })(nodeType, options);
+  return { type, bits: size, privateKey: pair.privateKey, publicKey: pair.publicKey };
 }
 
 /** Type and size of a public or private key; other algorithms (rsa-pss, dsa, x25519...) are refused. */

@@ -16,6 +16,8 @@ import type { CertificateTemplate, SigningIssuer } from './types.js';
 
 /** An issuer with its per-issuer work done once: algorithm, issuer Name, AKID extension. */
 export interface CertificateSigner {
+  /** What it was created from: another thread creates its own signer from it. */
+  readonly issuer: SigningIssuer;
   readonly signatureAlgorithm: SignatureAlgorithm;
   sign(template: CertificateTemplate): Buffer;
 }
@@ -157,7 +159,7 @@ export function createSigner(issuer: SigningIssuer): CertificateSigner {
     return oids;
   }
 
-  return { signatureAlgorithm, sign };
+  return { issuer, signatureAlgorithm, sign };
 }
 
 /**

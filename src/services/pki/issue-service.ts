@@ -1,16 +1,17 @@
-import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { CaError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
-import { parseCsr } from '../../pki/csr.js';
+import { type CsrSignatureCheck, readCsr } from '../../pki/csr.js';
+import type { LeafKey, LeafTemplate } from '../../pki/leaf-job.js';
 import { type IssuanceMode, type IssueRequest, resolveLeaf, signVerbatimRole, type SignVerbatimOptions } from '../../pki/issuance-policy.js';
 import type { PrivateKeyFormat } from '../../pki/keys.js';
 import type { Role } from '../../pki/role.js';
 import { formatSerial, generateSerial } from '../../pki/serial.js';
-import type { CallerIdentity, CertificateTemplate } from '../../pki/types.js';
+import type { CallerIdentity } from '../../pki/types.js';
 import type { MountRecord, PkiStore } from '../../storage/types.js';
 import type { MountService } from '../mount-service.js';
 import { certificateFields, type OutputFormat } from './cert-output.js';
+import type { CryptoThread } from './crypto-thread.js';
 import type { IssuanceContextCache } from './issuance-context.js';
 import type { KeyGenerationQueue } from './key-generation-queue.js';
 
@@ -46,6 +47,7 @@ export interface IssueServiceDeps {
   clock: Clock;
   random: Random;
   keyGeneration: KeyGenerationQueue;
+  crypto: CryptoThread;
 }
 
 /** issue, sign and sign-verbatim: role policy decides, the one signer signs, the store keeps it. */
@@ -53,21 +55,20 @@ export class IssueService {
   constructor(private readonly deps: IssueServiceDeps) {}
 
   async issue(mount: MountRecord, call: IssueCall): Promise<IssueResult> {
-    const { store, contexts, mounts, clock, random } = this.deps;
+    const { store, contexts, mounts, clock, random, crypto } = this.deps;
     await contexts.refresh();
     const pathRole = call.roleName === null ? null : await contexts.role(mount.uuid, call.roleName);
     const role: Role = call.mode === 'sign-verbatim' ? signVerbatimRole(pathRole, call.verbatim) : pathRole!;
     const context = await contexts.issuer(mount.uuid, call.issuerRef ?? role.issuerRef, { signatureBits: role.signatureBits, usePss: role.usePss });
-    const { issuer, signer } = context;
+    const { issuer } = context;
     const ttls = mounts.effectiveTtls(mount);
 
-    let publicKey: KeyObject;
-    let privateKey: KeyObject | undefined;
+    let csrCheck: CsrSignatureCheck | null = null;
     const request: IssueRequest = { ...call.request };
     if (call.mode === 'issue') {
       request.csr = null;
     } else {
-      const csr = parseCsr(call.csr);
+      const csr = readCsr(call.csr);
       if (call.mode === 'sign-verbatim' && csr.requestsCa) throw new CaError('bad_request', 'sign-verbatim cannot sign a CA certificate request');
       request.csr = csr.info;
       if (call.mode === 'sign-verbatim') {
@@ -75,7 +76,7 @@ export class IssueService {
         const extKeyUsageOids = csr.extKeyUsageOids.length > 0 ? csr.extKeyUsageOids : null;
         request.csrVerbatim = { subject: csr.subject, keyUsage: csr.keyUsage, extKeyUsageOids };
       }
-      publicKey = csr.publicKey;
+      csrCheck = csr.signatureCheck;
     }
     const resolved = resolveLeaf(request, role, {
       nowMs: clock.nowMs(),
@@ -86,17 +87,16 @@ export class IssueService {
       identity: call.identity,
       mode: call.mode,
     });
-    if (call.mode === 'issue') {
-      const pair = await this.deps.keyGeneration.generate(resolved.keyType, resolved.keyBits);
-      privateKey = pair.privateKey;
-      publicKey = pair.publicKey;
-    }
-    const template: CertificateTemplate = {
+    let key: LeafKey;
+    if (csrCheck) key = { csr: csrCheck };
+    // RSA waits for a slot on the bounded queue; EC and Ed25519 keys are made by the crypto thread.
+    else if (resolved.keyType === 'rsa') key = { pair: await this.deps.keyGeneration.generate(resolved.keyType, resolved.keyBits) };
+    else key = { generate: { type: resolved.keyType, bits: resolved.keyBits } };
+    const template: LeafTemplate = {
       serial: generateSerial(random),
       subject: resolved.subject,
       notBeforeMs: resolved.notBeforeMs,
       notAfterMs: resolved.notAfterMs,
-      publicKey: publicKey!,
       isCa: false,
       maxPathLength: -1,
       basicConstraintsOnLeaf: resolved.basicConstraintsOnLeaf,
@@ -105,25 +105,25 @@ export class IssueService {
       sans: resolved.sans,
       policyOids: resolved.policyOids,
       nameConstraints: null,
-      authorityInfo: context.authorityInfo,
       subjectKeyId: null,
     };
+    const job = { template, key, privateKeyFormat: call.privateKeyFormat, privateKeyEncoding: call.format === 'der' ? 'der' : 'pem' } as const;
 
-    let der = signer.sign(template);
+    let leaf = await crypto.run(context, job);
     if (!role.noStore) {
       // A serial collision is astronomically unlikely, but the store's uniqueness is what promises it.
       for (let attempt = 1; ; attempt++) {
         const stored = await store.insertCert(mount.uuid, {
           serial: formatSerial(template.serial),
           issuerId: issuer.id,
-          certificateDer: der,
+          certificateDer: leaf.certificateDer,
           notAfterMs: template.notAfterMs,
           createdAt: clock.nowMs(),
         });
         if (stored === 'ok') break;
         if (attempt === storeAttempts) throw new CaError('internal', 'could not allocate a unique serial number');
         template.serial = generateSerial(random);
-        der = signer.sign(template);
+        leaf = await crypto.run(context, job);
       }
     }
 
@@ -131,10 +131,10 @@ export class IssueService {
     if (call.removeRootsFromChain) chain = chain.filter((c) => !c.subjectDer.equals(c.issuerDer));
     const data: Record<string, unknown> = {
       ...certificateFields(call.format, {
-        certificateDer: der,
+        certificateDer: leaf.certificateDer,
         issuingCaDer: issuer.certificateDer,
         chainDers: chain.map((c) => c.certificateDer),
-        privateKey,
+        exportedPrivateKey: leaf.privateKey,
         privateKeyFormat: call.privateKeyFormat,
       }),
       serial_number: formatSerial(template.serial),

@@ -13,6 +13,7 @@ import { IssueService } from './issue-service.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { IssuerService } from './issuer-service.js';
 import { KeyCustody } from './key-custody.js';
+import { CryptoThread } from './crypto-thread.js';
 import { type KeyGenerationLimits, KeyGenerationQueue } from './key-generation-queue.js';
 import { OcspService } from './ocsp-service.js';
 import { watchPkiWrites } from './pki-write-watch.js';
@@ -31,6 +32,8 @@ export interface PkiServices {
   revocations: RevocationService;
   ocsp: OcspService;
   tidy: TidyService;
+  /** Stops the crypto thread (a server's close). */
+  close(): Promise<void>;
 }
 
 export function createPkiServices(deps: {
@@ -50,6 +53,7 @@ export function createPkiServices(deps: {
   const roles = new RoleService(store);
   const crls = new CrlService(store, custody, deps.clock, deps.logger);
   const keyGeneration = new KeyGenerationQueue(deps.keyGeneration);
+  const crypto = new CryptoThread();
   const shared = { store, custody, directory, clock: deps.clock, random: deps.random, keyGeneration };
   return {
     ca: new CaService({ ...shared, mounts: deps.mounts }),
@@ -62,6 +66,7 @@ export function createPkiServices(deps: {
       clock: deps.clock,
       random: deps.random,
       keyGeneration,
+      crypto,
     }),
     fetch: new FetchService(store, directory),
     config: new PkiConfigService(store),
@@ -69,5 +74,6 @@ export function createPkiServices(deps: {
     revocations: new RevocationService(store, directory, crls, deps.clock),
     ocsp,
     tidy: new TidyService(store, crls, deps.clock, deps.logger),
+    close: () => crypto.close(),
   };
 }

@@ -131,23 +131,34 @@ function rsaModulusBits(bits: DerNode | undefined): number {
   }
 }
 
-/** Imports the CSR's key (checked by OpenSSL, EC points on the curve) and verifies the CSR's signature with it. */
+/**
+ * Imports the CSR's key (checked by OpenSSL, EC points on the curve) and verifies the CSR's
+ * signature with it. Takes what readCsr produced, whose key algorithm it has already accepted.
+ */
 export function verifyCsrSignature(check: CsrSignatureCheck): KeyObject {
-  const spki = readSingle(check.spki);
-  keyDescriptionOf(spki);
+  try {
+    const key = importCsrKey(check.spki);
+    if (!verifySignature(readSingle(check.signatureAlgorithm), key, check.signedInfo, check.signature)) {
+      throw badRequest('the CSR signature is invalid');
+    }
+    return key;
+  } catch (err) {
+    if (err instanceof DerError) throw badRequest(`the CSR is malformed: ${err.message}`);
+    throw err;
+  }
+}
+
+function importCsrKey(spkiDer: Buffer): KeyObject {
   let key: KeyObject | null = null;
   try {
-    const [algorithm, bits] = sequenceOf(spki, 'SubjectPublicKeyInfo');
+    const [algorithm, bits] = sequenceOf(readSingle(spkiDer), 'SubjectPublicKeyInfo');
     const [, params] = sequenceOf(algorithm, 'public key algorithm');
     if (params?.tag === Tag.OID) key = ecKeyFromPoint(decodeOid(params), bits);
-    key ??= createPublicKey({ key: check.spki, format: 'der', type: 'spki' });
+    key ??= createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
   } catch {
     throw badRequest('the public key in the CSR could not be parsed');
   }
   describeKey(key);
-  if (!verifySignature(readSingle(check.signatureAlgorithm), key, check.signedInfo, check.signature)) {
-    throw badRequest('the CSR signature is invalid');
-  }
   return key;
 }
 
@@ -223,10 +234,5 @@ export function readCsr(input: string | Buffer): UncheckedCsr {
 /** readCsr with its signature checked. */
 export function parseCsr(input: string | Buffer): ParsedCsr {
   const csr = readCsr(input);
-  try {
-    return { ...csr, publicKey: verifyCsrSignature(csr.signatureCheck) };
-  } catch (err) {
-    if (err instanceof DerError) throw badRequest(`the CSR is malformed: ${err.message}`);
-    throw err;
-  }
+  return { ...csr, publicKey: verifyCsrSignature(csr.signatureCheck) };
 }

@@ -60,6 +60,11 @@ describe('crypto thread', () => {
     const refused = await thread.run(source('http://ca.example/csr.crt'), { ...job, key: { csr: { ...csr.signatureCheck, signature } } }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CaError);
     expect(refused).toMatchObject({ kind: 'bad_request', messages: ['the CSR signature is invalid'] });
+
+    // RSASSA-PSS whose mask generation function is an INTEGER: malformed DER, found only while verifying.
+    const signatureAlgorithm = Buffer.from('301206092a864886f70d01010a3005a103020100', 'hex');
+    const malformed = await thread.run(source('http://ca.example/csr.crt'), { ...job, key: { csr: { ...csr.signatureCheck, signatureAlgorithm } } }).catch((e: unknown) => e);
+    expect(malformed).toMatchObject({ kind: 'bad_request', messages: [expect.stringMatching(/^the CSR is malformed: /)] });
   });
 
   it('fail/a template the signer cannot encode is refused with its reason; ok/the thread goes on', async () => {
